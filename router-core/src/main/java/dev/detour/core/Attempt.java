@@ -1,0 +1,50 @@
+package dev.detour.core;
+
+import java.time.Duration;
+
+/**
+ * One call to one provider within a request, as the trail records it.
+ *
+ * @param provider the provider's name
+ * @param tier     the tier's index, from 0
+ * @param number   this provider's attempt number within the request, from 1
+ * @param start    when the attempt started, from the start of the request
+ * @param duration how long it took
+ * @param result   how it ended
+ * @param failure  why it failed, or null when it succeeded or was cancelled
+ * @param decision what the route did next when that is worth telling (e.g. {@code retry-after 30s >
+ *                 deadline}, {@code retry budget exhausted}), or null
+ */
+public record Attempt(String provider, int tier, int number, Duration start, Duration duration,
+                      Result result, Failure failure, String decision) {
+
+    /** How an attempt ended. */
+    public enum Result {
+        /** It produced the answer the route served, or could have served. */
+        SUCCESS,
+        /** It failed; see {@link Attempt#failure()}. */
+        FAILURE,
+        /** It was cancelled before it ended: the caller left or another attempt won. */
+        CANCELLED
+    }
+
+    /** {@code openai#2 503}, {@code groq#1 429 retry-after 30s > deadline}, {@code local#1 ok}. */
+    @Override
+    public String toString() {
+        StringBuilder text = new StringBuilder(48).append(provider).append('#').append(number).append(' ');
+        switch (result) {
+            case SUCCESS:
+                text.append("ok");
+                break;
+            case CANCELLED:
+                text.append("cancelled");
+                break;
+            default:
+                text.append(failure);
+        }
+        if (decision != null) {
+            text.append(' ').append(decision);
+        }
+        return text.toString();
+    }
+}

@@ -1,0 +1,144 @@
+package dev.detour.core;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Why an attempt failed: its {@link FailureKind}, the HTTP status where there was one, a Retry-After
+ * the provider asked for, a short detail, and the error behind it if any.
+ */
+public final class Failure {
+
+    private final FailureKind kind;
+    private final int status;
+    private final Duration retryAfter;
+    private final String detail;
+    private final Throwable cause;
+
+    private Failure(FailureKind kind, int status, Duration retryAfter, String detail, Throwable cause) {
+        this.kind = Objects.requireNonNull(kind, "kind");
+        this.status = status;
+        this.retryAfter = retryAfter;
+        this.detail = detail;
+        this.cause = cause;
+    }
+
+    /** The attempt ran out of its timeout. */
+    public static Failure timeout(Duration after) {
+        return new Failure(FailureKind.TIMEOUT, 0, null, "timeout " + Durations.format(after), null);
+    }
+
+    /** An HTTP error status; {@code retryAfter} may be null. */
+    public static Failure status(int status, Duration retryAfter, String message) {
+        return new Failure(FailureKind.ofStatus(status), status, retryAfter, message, null);
+    }
+
+    /** The connection failed. */
+    public static Failure connection(String detail) {
+        return new Failure(FailureKind.CONNECTION, 0, null, detail, null);
+    }
+
+    /** The answer was empty. */
+    public static Failure empty(String detail) {
+        return new Failure(FailureKind.EMPTY, 0, null, detail, null);
+    }
+
+    /** A validator rejected the answer for {@code reason}. */
+    public static Failure invalid(String reason) {
+        return new Failure(FailureKind.INVALID, 0, null, reason, null);
+    }
+
+    /** The answer scored {@code score}, under {@code floor}. */
+    public static Failure lowConfidence(double score, double floor) {
+        return new Failure(FailureKind.LOW_CONFIDENCE, 0, null, "confidence " + score + " < " + floor, null);
+    }
+
+    /** The provider could not be called at all. */
+    public static Failure unavailable(String why) {
+        return new Failure(FailureKind.UNAVAILABLE, 0, null, why, null);
+    }
+
+    /**
+     * Classifies an error a provider raised: a {@link ProviderException} carries its failure; a
+     * {@link TimeoutException} is a timeout; an {@link IOException} (refused, reset, closed early)
+     * is a connection failure; anything else is {@link FailureKind#ERROR}.
+     */
+    public static Failure of(Throwable error) {
+        if (error instanceof ProviderException) {
+            return ((ProviderException) error).failure().withCause(error);
+        }
+        if (error instanceof TimeoutException) {
+            return new Failure(FailureKind.TIMEOUT, 0, null, "timeout", error);
+        }
+        if (error instanceof IOException) {
+            return new Failure(FailureKind.CONNECTION, 0, null, describe(error), error);
+        }
+        return new Failure(FailureKind.ERROR, 0, null, describe(error), error);
+    }
+
+    private static String describe(Throwable error) {
+        String message = error.getMessage();
+        String type = error.getClass().getSimpleName();
+        return message == null || message.isEmpty() ? type : type + ": " + message;
+    }
+
+    Failure withCause(Throwable error) {
+        return cause == error ? this : new Failure(kind, status, retryAfter, detail, error);
+    }
+
+    /** The class of this failure. */
+    public FailureKind kind() {
+        return kind;
+    }
+
+    /** The HTTP status, or 0 when the failure was not an HTTP status. */
+    public int status() {
+        return status;
+    }
+
+    /** How long the provider asked the caller to wait, or null. */
+    public Duration retryAfter() {
+        return retryAfter;
+    }
+
+    /** A short human-readable detail, or null. */
+    public String detail() {
+        return detail;
+    }
+
+    /** The error behind this failure, or null when there was none (an empty or rejected answer). */
+    public Throwable cause() {
+        return cause;
+    }
+
+    /**
+     * A short description such as {@code 503}, {@code 429 retry-after 30s}, {@code timeout 2000ms}
+     * or {@code invalid: no JSON}.
+     */
+    @Override
+    public String toString() {
+        StringBuilder text = new StringBuilder(32);
+        switch (kind) {
+            case TIMEOUT:
+                text.append(detail == null ? "timeout" : detail);
+                break;
+            case SERVER_ERROR:
+            case RATE_LIMITED:
+            case REQUEST_TIMEOUT:
+            case CLIENT_ERROR:
+                text.append(status);
+                if (retryAfter != null) {
+                    text.append(" retry-after ").append(Durations.format(retryAfter));
+                }
+                break;
+            default:
+                text.append(kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+                if (detail != null) {
+                    text.append(": ").append(detail);
+                }
+        }
+        return text.toString();
+    }
+}

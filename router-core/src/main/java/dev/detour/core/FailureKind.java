@@ -1,0 +1,61 @@
+package dev.detour.core;
+
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The classes of failure an attempt can end in: the triggers a route retries or falls back on.
+ */
+public enum FailureKind {
+    /** The attempt did not answer within its timeout (its own, or the time the deadline left). */
+    TIMEOUT,
+    /** The connection could not be made, or broke: refused, reset, closed early, unknown host. */
+    CONNECTION,
+    /** The provider answered 5xx. */
+    SERVER_ERROR,
+    /** The provider answered 429, perhaps with a Retry-After. */
+    RATE_LIMITED,
+    /** The provider answered 408. */
+    REQUEST_TIMEOUT,
+    /** The provider answered another 4xx: the request itself is bad. */
+    CLIENT_ERROR,
+    /** The provider answered nothing, or an answer a validator calls empty. */
+    EMPTY,
+    /** A validator rejected the answer. */
+    INVALID,
+    /** The answer's confidence score is under the route's floor. */
+    LOW_CONFIDENCE,
+    /** The provider is unavailable before any call: disabled by an operator, breaker open. */
+    UNAVAILABLE,
+    /** Any other error the provider raised. */
+    ERROR;
+
+    /**
+     * What falls back unless a route says otherwise: everything but {@link #CLIENT_ERROR}, which goes
+     * straight to the caller because retrying elsewhere would fail the same way.
+     */
+    public static final Set<FailureKind> DEFAULT_FALLBACK =
+            Collections.unmodifiableSet(EnumSet.complementOf(EnumSet.of(CLIENT_ERROR)));
+
+    /** What a retry policy retries unless told otherwise: the transient failures. */
+    public static final Set<FailureKind> DEFAULT_RETRY = Collections.unmodifiableSet(
+            EnumSet.of(TIMEOUT, CONNECTION, SERVER_ERROR, RATE_LIMITED, REQUEST_TIMEOUT));
+
+    /** The kind an HTTP error status belongs to. */
+    public static FailureKind ofStatus(int status) {
+        if (status == 408) {
+            return REQUEST_TIMEOUT;
+        }
+        if (status == 429) {
+            return RATE_LIMITED;
+        }
+        if (status >= 500 && status <= 599) {
+            return SERVER_ERROR;
+        }
+        if (status >= 400 && status <= 499) {
+            return CLIENT_ERROR;
+        }
+        throw new IllegalArgumentException("not an HTTP error status: " + status);
+    }
+}

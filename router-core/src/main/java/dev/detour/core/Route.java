@@ -1,0 +1,224 @@
+package dev.detour.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.function.ToDoubleFunction;
+import reactor.core.publisher.Mono;
+
+/**
+ * A named, ordered chain of {@link Tier}s under one deadline. Calling it runs a request through the
+ * tiers until an answer passes the route's validators, and returns a lazy {@link Mono}: nothing
+ * happens until it is subscribed, and cancelling it cancels the attempt in flight and starts nothing
+ * new. An immutable value, built by {@link Router#route(String)}.
+ *
+ * <pre>{@code
+ * Route<Question, Answer> route = router.<Question, Answer>route("answer")
+ *         .deadline(Duration.ofSeconds(5))
+ *         .tier(Tier.of(primary).timeout(Duration.ofSeconds(2)).retry(RetryPolicy.backoff(2, Duration.ofMillis(100))))
+ *         .tier(Tier.of(secondary).timeout(Duration.ofSeconds(2)))
+ *         .tier(Tier.of(cache))
+ *         .build();
+ * Mono<Answer> answer = route.call(question);
+ * }</pre>
+ *
+ * <p>Each attempt's timeout is the shorter of its tier's and the time the deadline leaves; backoff never
+ * waits past the deadline. A failure whose kind the tier falls back on moves on to the tier's next
+ * provider, then to the next tier; any other failure goes to the caller as it is. When no path is left
+ * the caller gets a {@link RouteFailedException} (or {@link DeadlineExceededException}) naming every
+ * attempt.
+ *
+ * @param <I> the request type
+ * @param <O> the answer type
+ */
+public final class Route<I, O> {
+
+    /** The deadline of a route that does not set one. */
+    public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(60);
+
+    private final Router router;
+    private final String name;
+    private final Duration deadline;
+    private final List<Tier<I, O>> tiers;
+    private final List<Validator<? super O>> validators;
+    private final ToDoubleFunction<? super O> confidence;
+    private final double confidenceFloor;
+    private final Set<FailureKind> fallbackOn;
+
+    private Route(Builder<I, O> builder) {
+        this.router = builder.router;
+        this.name = builder.name;
+        this.deadline = builder.deadline;
+        this.tiers = List.copyOf(builder.tiers);
+        this.validators = List.copyOf(builder.validators);
+        this.confidence = builder.confidence;
+        this.confidenceFloor = builder.confidenceFloor;
+        this.fallbackOn = builder.fallbackOn;
+    }
+
+    /** Runs {@code request} through the route and returns the served answer. */
+    public Mono<O> call(I request) {
+        return execute(request).map(Outcome::value);
+    }
+
+    /** Runs {@code request} through the route and returns the answer with who served it and the trail. */
+    public Mono<Outcome<O>> execute(I request) {
+        return Execution.run(this, request);
+    }
+
+    /** The route's name. */
+    public String name() {
+        return name;
+    }
+
+    /** The end-to-end deadline, or null when there is none. */
+    public Duration deadline() {
+        return deadline;
+    }
+
+    /** The tiers, in order. */
+    public List<Tier<I, O>> tiers() {
+        return tiers;
+    }
+
+    /** The kinds of failure that move on, for tiers that do not name their own. */
+    public Set<FailureKind> fallbackOn() {
+        return fallbackOn;
+    }
+
+    Router router() {
+        return router;
+    }
+
+    List<Validator<? super O>> validators() {
+        return validators;
+    }
+
+    ToDoubleFunction<? super O> confidence() {
+        return confidence;
+    }
+
+    double confidenceFloor() {
+        return confidenceFloor;
+    }
+
+    @Override
+    public String toString() {
+        return "Route[" + name + ", deadline=" + deadline + ", tiers=" + tiers + "]";
+    }
+
+    /** Builds a {@link Route}; {@link #build()} checks it and says precisely what is wrong. */
+    public static final class Builder<I, O> {
+
+        private final Router router;
+        private final String name;
+        private Duration deadline = DEFAULT_DEADLINE;
+        private final List<Tier<I, O>> tiers = new ArrayList<>();
+        private final List<Validator<? super O>> validators = new ArrayList<>();
+        private ToDoubleFunction<? super O> confidence;
+        private double confidenceFloor;
+        private Set<FailureKind> fallbackOn = FailureKind.DEFAULT_FALLBACK;
+
+        Builder(Router router, String name) {
+            this.router = Objects.requireNonNull(router, "router");
+            if (name == null || name.isBlank()) {
+                throw new InvalidRouteException("a route needs a name");
+            }
+            this.name = name;
+        }
+
+        /** The end-to-end deadline over every attempt, retry and fallback; 60 seconds unless set. */
+        public Builder<I, O> deadline(Duration deadline) {
+            this.deadline = Objects.requireNonNull(deadline, "deadline");
+            return this;
+        }
+
+        Builder<I, O> noDeadline() {
+            this.deadline = null;
+            return this;
+        }
+
+        /** Appends a tier. */
+        public Builder<I, O> tier(Tier<I, O> tier) {
+            tiers.add(Objects.requireNonNull(tier, "tier"));
+            return this;
+        }
+
+        /** Appends a tier of these providers with no timeout of its own and no retry. */
+        @SafeVarargs
+        public final Builder<I, O> tier(Provider<I, O>... providers) {
+            return tier(Tier.of(providers));
+        }
+
+        /** Adds a validator every answer must pass; a rejected answer falls back like a failure. */
+        public Builder<I, O> validate(Validator<? super O> validator) {
+            validators.add(Objects.requireNonNull(validator, "validator"));
+            return this;
+        }
+
+        /**
+         * Rejects, as {@link FailureKind#LOW_CONFIDENCE}, an answer whose {@code score} is under
+         * {@code floor}.
+         */
+        public Builder<I, O> confidenceFloor(double floor, ToDoubleFunction<? super O> score) {
+            if (!Double.isFinite(floor)) {
+                throw new InvalidRouteException("route '" + name + "': confidence floor must be a finite number, was " + floor);
+            }
+            this.confidence = Objects.requireNonNull(score, "score");
+            this.confidenceFloor = floor;
+            return this;
+        }
+
+        /**
+         * The failure kinds that move on past a provider, for tiers that do not name their own;
+         * {@link FailureKind#DEFAULT_FALLBACK} unless set.
+         */
+        public Builder<I, O> fallbackOn(FailureKind first, FailureKind... more) {
+            this.fallbackOn = Collections.unmodifiableSet(EnumSet.of(first, more));
+            return this;
+        }
+
+        /** The route, or an {@link InvalidRouteException} saying what is wrong. */
+        public Route<I, O> build() {
+            String where = "route '" + name + "': ";
+            if (tiers.isEmpty()) {
+                throw new InvalidRouteException(where + "no tiers; add at least one with tier(...)");
+            }
+            if (deadline != null && (deadline.isNegative() || deadline.isZero())) {
+                throw new InvalidRouteException(where + "deadline must be positive, was " + deadline);
+            }
+            StringJoiner timeouts = new StringJoiner(", ");
+            boolean everyTimeoutLonger = deadline != null;
+            for (int t = 0; t < tiers.size(); t++) {
+                Tier<I, O> tier = tiers.get(t);
+                Set<String> seen = new HashSet<>();
+                for (Provider<I, O> provider : tier.providers()) {
+                    String providerName = provider.name();
+                    if (providerName == null || providerName.isBlank()) {
+                        throw new InvalidRouteException(where + "tier " + t + " has a provider with no name");
+                    }
+                    if (!seen.add(providerName)) {
+                        throw new InvalidRouteException(where + "tier " + t + " names provider '" + providerName + "' twice");
+                    }
+                }
+                if (tier.timeout() == null) {
+                    everyTimeoutLonger = false;
+                } else {
+                    timeouts.add(Durations.format(tier.timeout()));
+                    everyTimeoutLonger &= tier.timeout().compareTo(deadline) > 0;
+                }
+            }
+            if (everyTimeoutLonger) {
+                throw new InvalidRouteException(where + "deadline " + Durations.format(deadline)
+                        + " is shorter than every tier timeout (" + timeouts + "); no tier could use its own timeout");
+            }
+            return new Route<>(this);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.detour.core.telemetry;
+
+import dev.detour.core.Attempt;
+import dev.detour.core.FailureKind;
+import dev.detour.core.RouteEvent;
+import dev.detour.core.RouteListener;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.Locale;
+
+/**
+ * Records route events in Micrometer; add it to a router with
+ * {@code Router.builder().listener(new RouteMetrics(registry))}.
+ *
+ * <ul>
+ *   <li>{@code detour.calls} (counter; route, provider, result): every attempt, by result:
+ *       {@code success}, {@code cancelled}, or the failure kind ({@code timeout}, {@code server_error} …)</li>
+ *   <li>{@code detour.attempt.latency} (timer with a percentile histogram; route, provider, result)</li>
+ *   <li>{@code detour.retries} (counter; route, provider, reason)</li>
+ *   <li>{@code detour.fallbacks} (counter; route, reason, from, to)</li>
+ *   <li>{@code detour.requests} (counter; route, ending): {@code served}, {@code failed},
+ *       {@code deadline_exceeded} (the deadline expiries), {@code passed_through}, {@code cancelled}</li>
+ * </ul>
+ */
+public final class RouteMetrics implements RouteListener {
+
+    private static final String[] KIND_TAGS = tags(FailureKind.values());
+    private static final String[] ENDING_TAGS = tags(RouteEvent.Ending.values());
+
+    private final Meter.MeterProvider<Counter> calls;
+    private final Meter.MeterProvider<Timer> latency;
+    private final Meter.MeterProvider<Counter> retries;
+    private final Meter.MeterProvider<Counter> fallbacks;
+    private final Meter.MeterProvider<Counter> requests;
+
+    /** Metrics recorded in {@code registry}. */
+    public RouteMetrics(MeterRegistry registry) {
+        calls = Counter.builder("detour.calls").description("Provider attempts by result").withRegistry(registry);
+        latency = Timer.builder("detour.attempt.latency").description("Provider attempt latency")
+                .publishPercentileHistogram().withRegistry(registry);
+        retries = Counter.builder("detour.retries").description("Retries on the same provider").withRegistry(registry);
+        fallbacks = Counter.builder("detour.fallbacks").description("Moves to another provider or tier")
+                .withRegistry(registry);
+        requests = Counter.builder("detour.requests").description("Requests by how they ended").withRegistry(registry);
+    }
+
+    @Override
+    public void onEvent(RouteEvent event) {
+        if (event instanceof RouteEvent.AttemptEnded ended) {
+            Attempt attempt = ended.attempt();
+            String result = result(attempt);
+            calls.withTags("route", ended.route(), "provider", attempt.provider(), "result", result).increment();
+            latency.withTags("route", ended.route(), "provider", attempt.provider(), "result", result)
+                    .record(attempt.duration());
+        } else if (event instanceof RouteEvent.Retrying retrying) {
+            retries.withTags("route", retrying.route(), "provider", retrying.failed().provider(),
+                    "reason", KIND_TAGS[retrying.failed().failure().kind().ordinal()]).increment();
+        } else if (event instanceof RouteEvent.FellBack fellBack) {
+            fallbacks.withTags("route", fellBack.route(), "reason", KIND_TAGS[fellBack.trigger().kind().ordinal()],
+                    "from", fellBack.from().provider(), "to", fellBack.toProvider()).increment();
+        } else if (event instanceof RouteEvent.Ended ended) {
+            requests.withTags("route", ended.route(), "ending", ENDING_TAGS[ended.ending().ordinal()]).increment();
+        }
+    }
+
+    private static String result(Attempt attempt) {
+        switch (attempt.result()) {
+            case SUCCESS:
+                return "success";
+            case CANCELLED:
+                return "cancelled";
+            default:
+                return KIND_TAGS[attempt.failure().kind().ordinal()];
+        }
+    }
+
+    private static String[] tags(Enum<?>[] values) {
+        String[] tags = new String[values.length];
+        for (Enum<?> value : values) {
+            tags[value.ordinal()] = value.name().toLowerCase(Locale.ROOT);
+        }
+        return tags;
+    }
+}
