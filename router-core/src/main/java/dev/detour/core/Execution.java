@@ -57,7 +57,7 @@ final class Execution<I, O> {
             return deadlineExceeded(null);
         }
         Duration timeout = tier.timeout();
-        boolean byDeadline = deadlineAt != NO_DEADLINE && (timeout == null || timeout.toNanos() >= left);
+        boolean byDeadline = deadlineAt != NO_DEADLINE && (timeout == null || timeout.toNanos() > left);
         if (byDeadline) {
             timeout = Duration.ofNanos(left);
         }
@@ -112,7 +112,7 @@ final class Execution<I, O> {
                                     long begin, Failure failure, boolean byDeadline) {
         long now = now();
         long left = deadlineAt - now;
-        String decision = byDeadline && failure.kind() == FailureKind.TIMEOUT ? "deadline reached" : null;
+        String decision = left <= 0 || byDeadline && failure.kind() == FailureKind.TIMEOUT ? "deadline reached" : null;
         RetryPolicy retry = tier.retry();
         if (decision == null && retry.retries(failure.kind()) && number < retry.maxAttempts()) {
             Duration delay = retry.delayBefore(number + 1, ThreadLocalRandom.current().nextDouble());

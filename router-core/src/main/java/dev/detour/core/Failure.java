@@ -27,7 +27,7 @@ public final class Failure {
 
     /** The attempt ran out of its timeout. */
     public static Failure timeout(Duration after) {
-        return new Failure(FailureKind.TIMEOUT, 0, null, "timeout " + Durations.format(after), null);
+        return new Failure(FailureKind.TIMEOUT, 0, null, "timeout " + after.toMillis() + "ms", null);
     }
 
     /** An HTTP error status; {@code retryAfter} may be null. */

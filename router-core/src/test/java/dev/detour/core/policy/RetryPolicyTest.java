@@ -1,0 +1,53 @@
+package dev.detour.core.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.detour.core.FailureKind;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class RetryPolicyTest {
+
+    private final RetryPolicy policy = RetryPolicy.backoff(6, Duration.ofMillis(100))
+            .maxDelay(Duration.ofMillis(1000)).jitter(0.5);
+
+    @Test
+    void delaysDoubleFromTheInitialDelayUpToTheMaximum() {
+        RetryPolicy exact = policy.jitter(0);
+        assertThat(exact.delayBefore(2, 0.7)).isEqualTo(Duration.ofMillis(100));
+        assertThat(exact.delayBefore(3, 0.7)).isEqualTo(Duration.ofMillis(200));
+        assertThat(exact.delayBefore(4, 0.7)).isEqualTo(Duration.ofMillis(400));
+        assertThat(exact.delayBefore(5, 0.7)).isEqualTo(Duration.ofMillis(800));
+        assertThat(exact.delayBefore(6, 0.7)).isEqualTo(Duration.ofMillis(1000));
+    }
+
+    @Test
+    void jitterSpreadsEachDelayByItsFactorAndNeverPastTheMaximum() {
+        assertThat(policy.delayBefore(3, 0.0)).isEqualTo(Duration.ofMillis(100));
+        assertThat(policy.delayBefore(3, 0.5)).isEqualTo(Duration.ofMillis(200));
+        assertThat(policy.delayBefore(3, 0.999999)).isBetween(Duration.ofMillis(299), Duration.ofMillis(300));
+        assertThat(policy.delayBefore(6, 0.999999)).isEqualTo(Duration.ofMillis(1000));
+        assertThat(policy.delayBefore(6, 0.0)).isEqualTo(Duration.ofMillis(500));
+    }
+
+    @Test
+    void retriesOnlyTheKindsItNames() {
+        assertThat(policy.retries(FailureKind.SERVER_ERROR)).isTrue();
+        assertThat(policy.retries(FailureKind.CLIENT_ERROR)).isFalse();
+        RetryPolicy onlyTimeouts = policy.retryOn(FailureKind.TIMEOUT);
+        assertThat(onlyTimeouts.retries(FailureKind.SERVER_ERROR)).isFalse();
+        assertThat(onlyTimeouts.retries(FailureKind.TIMEOUT)).isTrue();
+        assertThat(RetryPolicy.none().maxAttempts()).isEqualTo(1);
+    }
+
+    @Test
+    void badValuesAreRefusedWithTheirName() {
+        assertThatThrownBy(() -> RetryPolicy.backoff(0, Duration.ofMillis(1))).hasMessage("maxAttempts must be at least 1, was 0");
+        assertThatThrownBy(() -> RetryPolicy.backoff(2, Duration.ofMillis(-1))).hasMessage("initialDelay must not be negative, was PT-0.001S");
+        assertThatThrownBy(() -> policy.jitter(1.5)).hasMessage("jitter must be between 0 and 1, was 1.5");
+        assertThatThrownBy(() -> policy.multiplier(0.5)).hasMessage("multiplier must be at least 1, was 0.5");
+        assertThatThrownBy(() -> policy.maxDelay(Duration.ofMillis(10)))
+                .hasMessage("maxDelay PT0.01S is shorter than initialDelay PT0.1S");
+    }
+}
