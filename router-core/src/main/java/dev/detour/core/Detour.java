@@ -1,6 +1,6 @@
 package dev.detour.core;
 
-import dev.detour.core.policy.RetryBudget;
+import dev.detour.core.policy.Budget;
 import dev.detour.core.policy.RetryPolicy;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +24,7 @@ import reactor.core.publisher.Mono;
  */
 public final class Detour {
 
-    private static final Router ALONE = Router.builder().retryBudget(RetryBudget.unlimited()).build();
+    private static final Router ALONE = Router.builder().retryBudget(Budget.unlimited()).build();
     private static final Provider<Mono<Object>, Object> SOURCE = Provider.of("source", (source, context) -> source);
 
     private Detour() {

@@ -7,30 +7,45 @@ import java.util.List;
  * A served answer and how it was reached.
  *
  * @param value    the answer
- * @param provider the provider that served it
- * @param tier     the tier that served it, from 0
+ * @param provider the provider that served it, or for a degraded answer the step that did
+ *                 ({@code last-known-good}, {@code default}, {@code hand-off})
+ * @param tier     the tier that served it, from 0; -1 for a degraded step
  * @param attempts every attempt made, in order, the serving one last
  * @param elapsed  the time from the start of the request to the answer
+ * @param degraded how the answer is degraded, or null for a live answer that passed every check
  * @param <O>      the answer type
  */
-public record Outcome<O>(O value, String provider, int tier, List<Attempt> attempts, Duration elapsed) {
+public record Outcome<O>(O value, String provider, int tier, List<Attempt> attempts, Duration elapsed,
+                         Degraded degraded) {
 
     /** Whether a path other than the first was taken. */
     public boolean fellBack() {
         return fallbackTrigger() != null;
     }
 
+    /** Calls made to providers: attempts, less those refused without a call (breaker open, disabled). */
+    public int calls() {
+        int calls = 0;
+        for (Attempt attempt : attempts) {
+            if (attempt.failure() == null || attempt.failure().kind() != FailureKind.UNAVAILABLE) {
+                calls++;
+            }
+        }
+        return calls;
+    }
+
     /**
-     * The failure that last moved the request on to another provider, or null. A retry on the same
-     * provider is not a fallback.
+     * The failure that last moved the request on to another provider or to a degraded answer, or null.
+     * A retry on the same provider is not a fallback.
      */
     public Failure fallbackTrigger() {
         Failure trigger = null;
-        for (int i = 0; i < attempts.size() - 1; i++) {
+        for (int i = 0; i < attempts.size(); i++) {
             Attempt attempt = attempts.get(i);
-            Attempt next = attempts.get(i + 1);
-            if (attempt.failure() != null
-                    && (attempt.tier() != next.tier() || !attempt.provider().equals(next.provider()))) {
+            Attempt next = i + 1 < attempts.size() ? attempts.get(i + 1) : null;
+            boolean movedOn = next == null ? degraded != null
+                    : attempt.tier() != next.tier() || !attempt.provider().equals(next.provider());
+            if (attempt.failure() != null && movedOn) {
                 trigger = attempt.failure();
             }
         }

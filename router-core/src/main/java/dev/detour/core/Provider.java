@@ -2,6 +2,7 @@ package dev.detour.core;
 
 import java.util.Objects;
 import java.util.function.BiFunction;
+import java.util.function.ToDoubleFunction;
 import reactor.core.publisher.Mono;
 
 /**
@@ -21,6 +22,44 @@ public interface Provider<I, O> {
 
     /** Calls the backend once for {@code request}. */
     Mono<O> call(I request, AttemptContext context);
+
+    /**
+     * What one call costs, in the unit the route's cost ceiling uses: {@code answer} is null for what
+     * any call costs, before or without an answer. Free unless the provider says otherwise.
+     */
+    default double cost(O answer) {
+        return 0;
+    }
+
+    /** This provider, costing {@code perCall} for each call plus {@code perAnswer} of each answer (e.g. per token). */
+    default Provider<I, O> withCost(double perCall, ToDoubleFunction<? super O> perAnswer) {
+        if (!(perCall >= 0) || Double.isInfinite(perCall)) {
+            throw new IllegalArgumentException("cost per call of '" + name() + "' must be a finite number >= 0, was " + perCall);
+        }
+        Objects.requireNonNull(perAnswer, "perAnswer");
+        Provider<I, O> provider = this;
+        return new Provider<>() {
+            @Override
+            public String name() {
+                return provider.name();
+            }
+
+            @Override
+            public Mono<O> call(I request, AttemptContext context) {
+                return provider.call(request, context);
+            }
+
+            @Override
+            public double cost(O answer) {
+                return answer == null ? perCall : perCall + perAnswer.applyAsDouble(answer);
+            }
+
+            @Override
+            public String toString() {
+                return provider.toString();
+            }
+        };
+    }
 
     /** A provider named {@code name} that calls {@code call}. */
     static <I, O> Provider<I, O> of(String name, BiFunction<? super I, AttemptContext, ? extends Mono<O>> call) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.StringJoiner;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import reactor.core.publisher.Mono;
 
@@ -32,7 +33,8 @@ import reactor.core.publisher.Mono;
  * waits past the deadline. A failure whose kind the tier falls back on moves on to the tier's next
  * provider, then to the next tier; any other failure goes to the caller as it is. When no path is left
  * the caller gets a {@link RouteFailedException} (or {@link DeadlineExceededException}) naming every
- * attempt.
+ * attempt. Degraded steps (a cached, default or handed-off answer) may follow the tiers; a cascade can
+ * be capped by attempts and cost.
  *
  * @param <I> the request type
  * @param <O> the answer type
@@ -50,6 +52,11 @@ public final class Route<I, O> {
     private final ToDoubleFunction<? super O> confidence;
     private final double confidenceFloor;
     private final Set<FailureKind> fallbackOn;
+    private final int maxAttempts;
+    private final double maxCost;
+    private final boolean bestEffort;
+    private final List<DegradedStep<I, O>> degraded;
+    private final DegradedStep.LastKnownGood<I, O> lastKnownGood;
 
     private Route(Builder<I, O> builder) {
         this.router = builder.router;
@@ -60,6 +67,11 @@ public final class Route<I, O> {
         this.confidence = builder.confidence;
         this.confidenceFloor = builder.confidenceFloor;
         this.fallbackOn = builder.fallbackOn;
+        this.maxAttempts = builder.maxAttempts;
+        this.maxCost = builder.maxCost;
+        this.bestEffort = builder.bestEffort;
+        this.degraded = List.copyOf(builder.degraded);
+        this.lastKnownGood = builder.lastKnownGood;
     }
 
     /** Runs {@code request} through the route and returns the served answer. */
@@ -92,8 +104,30 @@ public final class Route<I, O> {
         return fallbackOn;
     }
 
+    /** The most provider calls one request may make (a cascade's ceiling); {@link Integer#MAX_VALUE} when unbounded. */
+    public int maxAttempts() {
+        return maxAttempts;
+    }
+
+    /** The most one request may spend on provider calls; infinite when unbounded. */
+    public double maxCost() {
+        return maxCost;
+    }
+
     Router router() {
         return router;
+    }
+
+    boolean bestEffort() {
+        return bestEffort;
+    }
+
+    List<DegradedStep<I, O>> degraded() {
+        return degraded;
+    }
+
+    DegradedStep.LastKnownGood<I, O> lastKnownGood() {
+        return lastKnownGood;
     }
 
     List<Validator<? super O>> validators() {
@@ -124,6 +158,11 @@ public final class Route<I, O> {
         private ToDoubleFunction<? super O> confidence;
         private double confidenceFloor;
         private Set<FailureKind> fallbackOn = FailureKind.DEFAULT_FALLBACK;
+        private int maxAttempts = Integer.MAX_VALUE;
+        private double maxCost = Double.POSITIVE_INFINITY;
+        private boolean bestEffort;
+        private final List<DegradedStep<I, O>> degraded = new ArrayList<>();
+        private DegradedStep.LastKnownGood<I, O> lastKnownGood;
 
         Builder(Router router, String name) {
             this.router = Objects.requireNonNull(router, "router");
@@ -184,6 +223,80 @@ public final class Route<I, O> {
             return this;
         }
 
+        /**
+         * Stops a request after {@code maxAttempts} provider calls (retries, hedges and fallbacks included):
+         * the ceiling of a cascade.
+         */
+        public Builder<I, O> maxAttempts(int maxAttempts) {
+            if (maxAttempts < 1) {
+                throw new InvalidRouteException("route '" + name + "': maxAttempts must be at least 1, was " + maxAttempts);
+            }
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        /**
+         * Stops a request before a call that could take its spending past {@code maxCost}, counting
+         * each provider's {@link Provider#cost}: the cost ceiling of a cascade.
+         */
+        public Builder<I, O> maxCost(double maxCost) {
+            if (!(maxCost >= 0)) {
+                throw new InvalidRouteException("route '" + name + "': maxCost must be a number >= 0, was " + maxCost);
+            }
+            this.maxCost = maxCost;
+            return this;
+        }
+
+        /**
+         * When the live tiers end (a ceiling, or the last tier failed) and a provider did answer but the
+         * answer was rejected (a validator, the confidence floor), serve the best such answer, marked
+         * {@link Degraded.Kind#BELOW_FLOOR}, rather than fail. The best is the highest-scoring under the
+         * confidence floor, else the latest.
+         */
+        public Builder<I, O> bestEffort() {
+            this.bestEffort = true;
+            return this;
+        }
+
+        /**
+         * After every live tier failed, serve the last good answer to a request with the same
+         * {@code key}, if it is at most {@code maxStaleness} old; keeps up to 10,000 keys.
+         */
+        public Builder<I, O> lastKnownGood(Function<? super I, ?> key, Duration maxStaleness) {
+            return lastKnownGood(key, maxStaleness, 10_000);
+        }
+
+        /** Like {@link #lastKnownGood(Function, Duration)}, keeping up to {@code capacity} keys. */
+        public Builder<I, O> lastKnownGood(Function<? super I, ?> key, Duration maxStaleness, int capacity) {
+            if (lastKnownGood != null) {
+                throw new InvalidRouteException("route '" + name + "': lastKnownGood is already set");
+            }
+            if (maxStaleness == null || maxStaleness.isNegative() || maxStaleness.isZero()) {
+                throw new InvalidRouteException("route '" + name + "': maxStaleness must be positive, was " + maxStaleness);
+            }
+            if (capacity < 1) {
+                throw new InvalidRouteException("route '" + name + "': lastKnownGood capacity must be at least 1, was " + capacity);
+            }
+            lastKnownGood = new DegradedStep.LastKnownGood<>(key, maxStaleness, capacity);
+            degraded.add(lastKnownGood);
+            return this;
+        }
+
+        /** After every live tier (and any degraded step before this) failed, serve {@code answer}. */
+        public Builder<I, O> defaultAnswer(O answer) {
+            degraded.add(new DegradedStep.StaticDefault<>(answer));
+            return this;
+        }
+
+        /**
+         * After every live tier (and any degraded step before this) failed, hand the request off and
+         * serve what {@code handOff} answers; it gets 2 seconds.
+         */
+        public Builder<I, O> handOff(HandOff<I, O> handOff) {
+            degraded.add(new DegradedStep.HandingOff<>(handOff, Duration.ofSeconds(2)));
+            return this;
+        }
+
         /** The route, or an {@link InvalidRouteException} saying what is wrong. */
         public Route<I, O> build() {
             String where = "route '" + name + "': ";
@@ -207,6 +320,10 @@ public final class Route<I, O> {
                         throw new InvalidRouteException(where + "tier " + t + " names provider '" + providerName + "' twice");
                     }
                 }
+                String unknown = tier.balancer().unknownProviders(seen);
+                if (unknown != null) {
+                    throw new InvalidRouteException(where + "tier " + t + " weighs providers it does not have: " + unknown);
+                }
                 if (tier.timeout() == null) {
                     everyTimeoutLonger = false;
                 } else {
@@ -217,6 +334,9 @@ public final class Route<I, O> {
             if (everyTimeoutLonger) {
                 throw new InvalidRouteException(where + "deadline " + Durations.format(deadline)
                         + " is shorter than every tier timeout (" + timeouts + "); no tier could use its own timeout");
+            }
+            for (Tier<I, O> tier : tiers) {
+                tier.providers().forEach(provider -> router.state(provider.name()));
             }
             return new Route<>(this);
         }

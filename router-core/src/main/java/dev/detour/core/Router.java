@@ -1,22 +1,34 @@
 package dev.detour.core;
 
-import dev.detour.core.policy.RetryBudget;
+import dev.detour.core.policy.BreakerPolicy;
+import dev.detour.core.policy.BreakerState;
+import dev.detour.core.policy.BreakerStore;
+import dev.detour.core.policy.Budget;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.Logger;
 import reactor.util.Loggers;
 
 /**
- * What the routes of an application share: each provider's state (its retry budget), the listeners
- * that receive every {@link RouteEvent}, and the scheduler that times attempts and backoff. Build one
- * per application and make routes from it with {@link #route(String)}.
+ * What the routes of an application share, and the registry of its providers: each provider's
+ * circuit breaker, retry and hedge budgets and latency statistics; the listeners that receive every
+ * {@link RouteEvent}; the scheduler that times attempts and backoff. Build one per application and
+ * make routes from it with {@link #route(String)}.
  *
  * <pre>{@code
- * Router router = Router.builder().listener(new RouteMetrics(meterRegistry)).build();
+ * Router router = Router.builder()
+ *         .breaker(BreakerPolicy.defaults().openFor(Duration.ofSeconds(10)))
+ *         .listener(new RouteMetrics(meterRegistry))
+ *         .build();
+ * router.disable("openai");             // an operator takes a provider out at runtime
+ * ProviderStatus status = router.status("openai");
  * }</pre>
  */
 public final class Router {
@@ -24,17 +36,25 @@ public final class Router {
     private static final Logger log = Loggers.getLogger(Router.class);
 
     private final Scheduler scheduler;
-    private final RetryBudget retryBudget;
+    private final Budget retryBudget;
+    private final Budget hedgeBudget;
+    private final BreakerPolicy breaker;
+    private final Map<String, BreakerPolicy> breakers;
+    private final BreakerStore breakerStore;
     private final RouteListener[] listeners;
-    private final ConcurrentHashMap<String, RetryBudget.Tracker> budgets = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ProviderState> providers = new ConcurrentHashMap<>();
 
     private Router(Builder builder) {
         this.scheduler = builder.scheduler;
         this.retryBudget = builder.retryBudget;
+        this.hedgeBudget = builder.hedgeBudget;
+        this.breaker = builder.breaker;
+        this.breakers = Map.copyOf(builder.breakers);
+        this.breakerStore = builder.breakerStore;
         this.listeners = builder.listeners.toArray(new RouteListener[0]);
     }
 
-    /** A router with the default retry budget, no listeners, and Reactor's parallel scheduler. */
+    /** A router with the default budgets and breakers, no listeners, and Reactor's parallel scheduler. */
     public static Router create() {
         return builder().build();
     }
@@ -49,18 +69,70 @@ public final class Router {
         return new Route.Builder<>(this, name);
     }
 
-    /** The retry budget each provider gets. */
-    public RetryBudget retryBudget() {
-        return retryBudget;
+    /** Takes a provider out: routes skip it (failing fast as unavailable) until {@link #enable}. */
+    public void disable(String provider) {
+        known(provider).disabled(true);
+        emit(new RouteEvent.ProviderOverridden(provider, "disabled"));
+    }
+
+    /** Puts a disabled provider back. */
+    public void enable(String provider) {
+        known(provider).disabled(false);
+        emit(new RouteEvent.ProviderOverridden(provider, "enabled"));
+    }
+
+    /** Forces a provider's breaker open until {@link #resetBreaker}. */
+    public void forceOpen(String provider) {
+        known(provider).breaker.forceOpen(now());
+        emit(new RouteEvent.ProviderOverridden(provider, "forced open"));
+    }
+
+    /** Closes a provider's breaker and clears its window. */
+    public void resetBreaker(String provider) {
+        known(provider).breaker.reset(now());
+        emit(new RouteEvent.ProviderOverridden(provider, "breaker reset"));
+    }
+
+    /** What the router knows of {@code provider} now. */
+    public ProviderStatus status(String provider) {
+        return known(provider).status(now());
+    }
+
+    /** Every provider's status, by name. */
+    public List<ProviderStatus> statuses() {
+        long now = now();
+        List<ProviderStatus> statuses = new ArrayList<>(providers.size());
+        providers.values().forEach(state -> statuses.add(state.status(now)));
+        statuses.sort((a, b) -> a.provider().compareTo(b.provider()));
+        return statuses;
+    }
+
+    private ProviderState known(String provider) {
+        ProviderState state = providers.get(provider);
+        if (state == null) {
+            throw new IllegalArgumentException("no provider '" + provider + "' in this router; known: "
+                    + providers.keySet().stream().sorted().toList());
+        }
+        return state;
     }
 
     Scheduler scheduler() {
         return scheduler != null ? scheduler : Schedulers.parallel();
     }
 
-    RetryBudget.Tracker budget(String provider) {
-        RetryBudget.Tracker tracker = budgets.get(provider);
-        return tracker != null ? tracker : budgets.computeIfAbsent(provider, name -> retryBudget.tracker());
+    private long now() {
+        return scheduler().now(TimeUnit.NANOSECONDS);
+    }
+
+    ProviderState state(String provider) {
+        ProviderState state = providers.get(provider);
+        return state != null ? state : providers.computeIfAbsent(provider, name -> new ProviderState(name,
+                breakerStore.breaker(name, breakers.getOrDefault(name, breaker), this::breakerChanged),
+                retryBudget, hedgeBudget));
+    }
+
+    private void breakerChanged(String provider, BreakerState from, BreakerState to, String reason) {
+        emit(new RouteEvent.BreakerChanged(provider, from, to, reason));
     }
 
     boolean listening() {
@@ -81,14 +153,18 @@ public final class Router {
     public static final class Builder {
 
         private Scheduler scheduler;
-        private RetryBudget retryBudget = RetryBudget.defaults();
+        private Budget retryBudget = Budget.retries();
+        private Budget hedgeBudget = Budget.hedges();
+        private BreakerPolicy breaker = BreakerPolicy.defaults();
+        private final Map<String, BreakerPolicy> breakers = new HashMap<>();
+        private BreakerStore breakerStore;
         private final List<RouteListener> listeners = new ArrayList<>();
 
         private Builder() {
         }
 
         /**
-         * The scheduler for timeouts and backoff. Unset, each request uses
+         * The scheduler for timeouts, backoff and hedges. Unset, each request uses
          * {@link Schedulers#parallel()} as it is at that moment (so virtual time in tests applies).
          */
         public Builder scheduler(Scheduler scheduler) {
@@ -96,9 +172,33 @@ public final class Router {
             return this;
         }
 
-        /** The retry budget of each provider; {@link RetryBudget#defaults()} unless set. */
-        public Builder retryBudget(RetryBudget retryBudget) {
+        /** The retry budget of each provider; {@link Budget#retries()} unless set. */
+        public Builder retryBudget(Budget retryBudget) {
             this.retryBudget = Objects.requireNonNull(retryBudget, "retryBudget");
+            return this;
+        }
+
+        /** The hedge budget of each provider; {@link Budget#hedges()} unless set. */
+        public Builder hedgeBudget(Budget hedgeBudget) {
+            this.hedgeBudget = Objects.requireNonNull(hedgeBudget, "hedgeBudget");
+            return this;
+        }
+
+        /** The breaker policy of every provider without one of its own; {@link BreakerPolicy#defaults()} unless set. */
+        public Builder breaker(BreakerPolicy policy) {
+            this.breaker = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** The breaker policy of one provider. */
+        public Builder breaker(String provider, BreakerPolicy policy) {
+            breakers.put(Objects.requireNonNull(provider, "provider"), Objects.requireNonNull(policy, "policy"));
+            return this;
+        }
+
+        /** Where breakers keep their state; in memory unless set. */
+        public Builder breakerStore(BreakerStore store) {
+            this.breakerStore = Objects.requireNonNull(store, "store");
             return this;
         }
 
@@ -110,6 +210,9 @@ public final class Router {
 
         /** The router. */
         public Router build() {
+            if (breakerStore == null) {
+                breakerStore = BreakerStore.inMemory();
+            }
             return new Router(this);
         }
     }

@@ -1,5 +1,7 @@
 package dev.detour.core;
 
+import dev.detour.core.policy.Balancer;
+import dev.detour.core.policy.HedgePolicy;
 import dev.detour.core.policy.RetryPolicy;
 import java.time.Duration;
 import java.util.Collections;
@@ -9,12 +11,17 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * One step of a route: providers of equal standing, tried in order, each with the tier's per-attempt
- * timeout and retry policy; the failures that move on past a provider, to the next of the tier and then
- * to the next tier. An immutable value; each setter returns a copy.
+ * One step of a route: providers of equal standing, ordered for each request by the tier's
+ * {@link Balancer} (listed order unless set), each with the tier's per-attempt timeout, retry policy and
+ * hedge policy; the failures that move on past a provider, to the next of the tier and then to the next
+ * tier. An immutable value; each setter returns a copy.
  *
  * <pre>{@code
- * Tier.of(openai, azure).timeout(Duration.ofSeconds(2)).retry(RetryPolicy.backoff(2, Duration.ofMillis(100)))
+ * Tier.of(openai, azure)
+ *         .balance(Balancer.leastLatency())
+ *         .timeout(Duration.ofSeconds(2))
+ *         .retry(RetryPolicy.backoff(2, Duration.ofMillis(100)))
+ *         .hedge(HedgePolicy.atPercentile(0.95))
  * }</pre>
  *
  * @param <I> the request type
@@ -26,12 +33,17 @@ public final class Tier<I, O> {
     private final Duration timeout;
     private final RetryPolicy retry;
     private final Set<FailureKind> fallbackOn;
+    private final HedgePolicy hedge;
+    private final Balancer balancer;
 
-    private Tier(List<Provider<I, O>> providers, Duration timeout, RetryPolicy retry, Set<FailureKind> fallbackOn) {
+    private Tier(List<Provider<I, O>> providers, Duration timeout, RetryPolicy retry, Set<FailureKind> fallbackOn,
+                 HedgePolicy hedge, Balancer balancer) {
         this.providers = providers;
         this.timeout = timeout;
         this.retry = retry;
         this.fallbackOn = fallbackOn;
+        this.hedge = hedge;
+        this.balancer = balancer;
     }
 
     /** A tier of these providers, with no timeout of its own, no retry, and the route's fallback kinds. */
@@ -45,7 +57,7 @@ public final class Tier<I, O> {
         if (providers.isEmpty()) {
             throw new InvalidRouteException("a tier needs at least one provider");
         }
-        return new Tier<>(List.copyOf(providers), null, RetryPolicy.none(), null);
+        return new Tier<>(List.copyOf(providers), null, RetryPolicy.none(), null, null, Balancer.ordered());
     }
 
     /** A copy whose attempts each take at most {@code timeout} (and never more than the deadline leaves). */
@@ -54,12 +66,12 @@ public final class Tier<I, O> {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new InvalidRouteException("tier " + names() + ": timeout must be positive, was " + timeout);
         }
-        return new Tier<>(providers, timeout, retry, fallbackOn);
+        return new Tier<>(providers, timeout, retry, fallbackOn, hedge, balancer);
     }
 
     /** A copy that retries each provider by {@code retry}. */
     public Tier<I, O> retry(RetryPolicy retry) {
-        return new Tier<>(providers, timeout, Objects.requireNonNull(retry, "retry"), fallbackOn);
+        return new Tier<>(providers, timeout, Objects.requireNonNull(retry, "retry"), fallbackOn, hedge, balancer);
     }
 
     /**
@@ -67,7 +79,21 @@ public final class Tier<I, O> {
      * the caller as it is. Without this, the route's {@link Route.Builder#fallbackOn} applies.
      */
     public Tier<I, O> fallbackOn(FailureKind first, FailureKind... more) {
-        return new Tier<>(providers, timeout, retry, Collections.unmodifiableSet(EnumSet.of(first, more)));
+        return new Tier<>(providers, timeout, retry, Collections.unmodifiableSet(EnumSet.of(first, more)), hedge,
+                balancer);
+    }
+
+    /**
+     * A copy that hedges each attempt by {@code hedge}: for idempotent calls only, since the request may
+     * reach two providers.
+     */
+    public Tier<I, O> hedge(HedgePolicy hedge) {
+        return new Tier<>(providers, timeout, retry, fallbackOn, Objects.requireNonNull(hedge, "hedge"), balancer);
+    }
+
+    /** A copy that orders its providers for each request by {@code balancer}. */
+    public Tier<I, O> balance(Balancer balancer) {
+        return new Tier<>(providers, timeout, retry, fallbackOn, hedge, Objects.requireNonNull(balancer, "balancer"));
     }
 
     /** The providers, in the order they are tried. */
@@ -90,6 +116,16 @@ public final class Tier<I, O> {
         return fallbackOn;
     }
 
+    /** The hedge policy, or null when the tier does not hedge. */
+    public HedgePolicy hedge() {
+        return hedge;
+    }
+
+    /** The balancer. */
+    public Balancer balancer() {
+        return balancer;
+    }
+
     String names() {
         StringBuilder text = new StringBuilder().append('[');
         for (int i = 0; i < providers.size(); i++) {
@@ -100,6 +136,7 @@ public final class Tier<I, O> {
 
     @Override
     public String toString() {
-        return "Tier" + names() + "[timeout=" + timeout + ", retry=" + retry + ", fallbackOn=" + fallbackOn + "]";
+        return "Tier" + names() + "[timeout=" + timeout + ", retry=" + retry + ", fallbackOn=" + fallbackOn
+                + ", hedge=" + hedge + ", balancer=" + balancer + "]";
     }
 }

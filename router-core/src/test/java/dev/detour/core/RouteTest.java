@@ -5,7 +5,8 @@ import static dev.detour.core.Scripted.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.detour.core.policy.RetryBudget;
+import dev.detour.core.policy.BreakerPolicy;
+import dev.detour.core.policy.Budget;
 import dev.detour.core.policy.RetryPolicy;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -107,7 +108,7 @@ class RouteTest {
 
     @Test
     void backoffDelaysGrowExponentiallyWithinTheJitterBounds() {
-        Router unbudgeted = Router.builder().retryBudget(RetryBudget.unlimited()).build();
+        Router unbudgeted = Router.builder().retryBudget(Budget.unlimited()).breaker(BreakerPolicy.disabled()).build();
         for (int run = 0; run < 30; run++) {
             Scripted failing = Scripted.of("a", status(503), status(503), status(503), Mono.just("ok"));
             Route<String, String> route = unbudgeted.<String, String>route("r")
@@ -172,8 +173,8 @@ class RouteTest {
     }
 
     @Test
-    void overItsRetryBudgetAProviderFailsOverInsteadOfRetrying() {
-        Router budgeted = Router.builder().retryBudget(RetryBudget.ratio(0.2)).build();
+    void overItsBudgetAProviderFailsOverInsteadOfRetrying() {
+        Router budgeted = Router.builder().retryBudget(Budget.ratio(0.2)).build();
         Scripted flaky = Scripted.of("a", Mono.just("ok"), Mono.just("ok"), Mono.just("ok"), Mono.just("ok"),
                 Mono.just("ok"), status(503), Mono.just("ok"), status(503));
         Scripted backup = Scripted.of("b", Mono.just("from b"));

@@ -1,14 +1,19 @@
 package dev.detour.core.telemetry;
 
 import dev.detour.core.Attempt;
+import dev.detour.core.Degraded;
 import dev.detour.core.FailureKind;
 import dev.detour.core.RouteEvent;
 import dev.detour.core.RouteListener;
+import dev.detour.core.policy.BreakerState;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Records route events in Micrometer; add it to a router with
@@ -20,20 +25,32 @@ import java.util.Locale;
  *   <li>{@code detour.attempt.latency} (timer with a percentile histogram; route, provider, result)</li>
  *   <li>{@code detour.retries} (counter; route, provider, reason)</li>
  *   <li>{@code detour.fallbacks} (counter; route, reason, from, to)</li>
- *   <li>{@code detour.requests} (counter; route, ending): {@code served}, {@code failed},
- *       {@code deadline_exceeded} (the deadline expiries), {@code passed_through}, {@code cancelled}</li>
+ *   <li>{@code detour.hedges} (counter; route, provider, hedge): hedges sent</li>
+ *   <li>{@code detour.requests} (counter; route, ending): {@code served}, {@code degraded}, {@code failed},
+ *       {@code deadline_exceeded} (the deadline expiries), {@code ceiling_reached}, {@code passed_through},
+ *       {@code cancelled}</li>
+ *   <li>{@code detour.degraded} (counter; route, kind): degraded answers by kind</li>
+ *   <li>{@code detour.breaker.transitions} (counter; provider, to) and {@code detour.breaker.state}
+ *       (gauge; provider): 0 closed, 1 open, 2 half-open, 3 forced open</li>
  * </ul>
  */
 public final class RouteMetrics implements RouteListener {
 
     private static final String[] KIND_TAGS = tags(FailureKind.values());
     private static final String[] ENDING_TAGS = tags(RouteEvent.Ending.values());
+    private static final String[] DEGRADED_TAGS = tags(Degraded.Kind.values());
+    private static final String[] STATE_TAGS = tags(BreakerState.values());
 
     private final Meter.MeterProvider<Counter> calls;
     private final Meter.MeterProvider<Timer> latency;
     private final Meter.MeterProvider<Counter> retries;
     private final Meter.MeterProvider<Counter> fallbacks;
     private final Meter.MeterProvider<Counter> requests;
+    private final Meter.MeterProvider<Counter> hedges;
+    private final Meter.MeterProvider<Counter> degraded;
+    private final Meter.MeterProvider<Counter> transitions;
+    private final MeterRegistry registry;
+    private final ConcurrentHashMap<String, AtomicInteger> breakerStates = new ConcurrentHashMap<>();
 
     /** Metrics recorded in {@code registry}. */
     public RouteMetrics(MeterRegistry registry) {
@@ -44,6 +61,11 @@ public final class RouteMetrics implements RouteListener {
         fallbacks = Counter.builder("detour.fallbacks").description("Moves to another provider or tier")
                 .withRegistry(registry);
         requests = Counter.builder("detour.requests").description("Requests by how they ended").withRegistry(registry);
+        hedges = Counter.builder("detour.hedges").description("Hedged requests sent").withRegistry(registry);
+        degraded = Counter.builder("detour.degraded").description("Degraded answers served").withRegistry(registry);
+        transitions = Counter.builder("detour.breaker.transitions").description("Circuit breaker transitions")
+                .withRegistry(registry);
+        this.registry = registry;
     }
 
     @Override
@@ -60,9 +82,33 @@ public final class RouteMetrics implements RouteListener {
         } else if (event instanceof RouteEvent.FellBack fellBack) {
             fallbacks.withTags("route", fellBack.route(), "reason", KIND_TAGS[fellBack.trigger().kind().ordinal()],
                     "from", fellBack.from().provider(), "to", fellBack.toProvider()).increment();
+        } else if (event instanceof RouteEvent.Hedged hedged) {
+            hedges.withTags("route", hedged.route(), "provider", hedged.provider(), "hedge", hedged.hedge()).increment();
         } else if (event instanceof RouteEvent.Ended ended) {
             requests.withTags("route", ended.route(), "ending", ENDING_TAGS[ended.ending().ordinal()]).increment();
+            if (ended.degraded() != null) {
+                degraded.withTags("route", ended.route(), "kind", DEGRADED_TAGS[ended.degraded().kind().ordinal()])
+                        .increment();
+            }
+        } else if (event instanceof RouteEvent.BreakerChanged changed) {
+            transitions.withTags("provider", changed.provider(), "to", STATE_TAGS[changed.to().ordinal()]).increment();
+            breakerState(changed.provider()).set(changed.to().ordinal());
         }
+    }
+
+    private AtomicInteger breakerState(String provider) {
+        AtomicInteger state = breakerStates.get(provider);
+        if (state != null) {
+            return state;
+        }
+        return breakerStates.computeIfAbsent(provider, name -> {
+            AtomicInteger created = new AtomicInteger();
+            Gauge.builder("detour.breaker.state", created, AtomicInteger::get)
+                    .description("Circuit breaker state: 0 closed, 1 open, 2 half-open, 3 forced open")
+                    .tag("provider", name)
+                    .register(registry);
+            return created;
+        });
     }
 
     private static String result(Attempt attempt) {

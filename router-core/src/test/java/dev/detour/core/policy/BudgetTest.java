@@ -9,54 +9,54 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-class RetryBudgetTest {
+class BudgetTest {
 
     private static final long SECOND = 1_000_000_000L;
 
     @Test
     void retriesAreCappedAtTheRatioOfRecentCalls() {
-        RetryBudget.Tracker tracker = RetryBudget.ratio(0.2).tracker();
+        Budget.Tracker tracker = Budget.ratio(0.2).tracker();
         for (int i = 0; i < 10; i++) {
             tracker.recordCall(0);
         }
-        assertThat(tracker.tryRetry(0)).isTrue();
-        assertThat(tracker.tryRetry(0)).isTrue();
-        assertThat(tracker.tryRetry(0)).isFalse();
+        assertThat(tracker.tryExtra(0)).isTrue();
+        assertThat(tracker.tryExtra(0)).isTrue();
+        assertThat(tracker.tryExtra(0)).isFalse();
     }
 
     @Test
     void theFloorAllowsRetriesOnAQuietProvider() {
-        RetryBudget.Tracker tracker = RetryBudget.ratio(0.2).minRetries(2).tracker();
+        Budget.Tracker tracker = Budget.ratio(0.2).minExtra(2).tracker();
         tracker.recordCall(0);
-        assertThat(tracker.tryRetry(0)).isTrue();
-        assertThat(tracker.tryRetry(0)).isTrue();
-        assertThat(tracker.tryRetry(0)).isFalse();
+        assertThat(tracker.tryExtra(0)).isTrue();
+        assertThat(tracker.tryExtra(0)).isTrue();
+        assertThat(tracker.tryExtra(0)).isFalse();
     }
 
     @Test
     void oldCallsAndRetriesLeaveTheWindow() {
-        RetryBudget.Tracker tracker = RetryBudget.ratio(0.5).window(Duration.ofSeconds(10)).tracker();
+        Budget.Tracker tracker = Budget.ratio(0.5).window(Duration.ofSeconds(10)).tracker();
         tracker.recordCall(0);
         tracker.recordCall(0);
-        assertThat(tracker.tryRetry(0)).isTrue();
-        assertThat(tracker.tryRetry(5 * SECOND)).isFalse();
-        assertThat(tracker.tryRetry(11 * SECOND)).as("the calls at 0 have left the window").isFalse();
+        assertThat(tracker.tryExtra(0)).isTrue();
+        assertThat(tracker.tryExtra(5 * SECOND)).isFalse();
+        assertThat(tracker.tryExtra(11 * SECOND)).as("the calls at 0 have left the window").isFalse();
         tracker.recordCall(11 * SECOND);
         tracker.recordCall(11 * SECOND);
-        assertThat(tracker.tryRetry(12 * SECOND)).as("the retry at 0 has left the window too").isTrue();
+        assertThat(tracker.tryExtra(12 * SECOND)).as("the retry at 0 has left the window too").isTrue();
     }
 
     @Test
     void anUnlimitedBudgetAlwaysAllows() {
-        RetryBudget.Tracker tracker = RetryBudget.unlimited().tracker();
+        Budget.Tracker tracker = Budget.unlimited().tracker();
         for (int i = 0; i < 100; i++) {
-            assertThat(tracker.tryRetry(0)).isTrue();
+            assertThat(tracker.tryExtra(0)).isTrue();
         }
     }
 
     @Test
     void concurrentRetriesNeverExceedTheBudget() throws InterruptedException {
-        RetryBudget.Tracker tracker = RetryBudget.ratio(0.1).tracker();
+        Budget.Tracker tracker = Budget.ratio(0.1).tracker();
         for (int i = 0; i < 1000; i++) {
             tracker.recordCall(0);
         }
@@ -71,7 +71,7 @@ class RetryBudgetTest {
                     return;
                 }
                 for (int i = 0; i < 100; i++) {
-                    if (tracker.tryRetry(0)) {
+                    if (tracker.tryExtra(0)) {
                         allowed.incrementAndGet();
                     }
                 }

@@ -1,0 +1,76 @@
+package dev.detour.core;
+
+import dev.detour.core.policy.Budget;
+import dev.detour.core.policy.CircuitBreaker;
+import dev.detour.core.policy.LatencyWindow;
+import java.time.Duration;
+
+/** One provider's shared state in a router: breaker, budgets, latency and error statistics, operator flag. */
+final class ProviderState {
+
+    private static final double ALPHA = 0.2;
+    private static final int WINDOW = 256;
+
+    final String name;
+    final CircuitBreaker breaker;
+    final Budget.Tracker retries;
+    final Budget.Tracker hedges;
+    final LatencyWindow latencies = new LatencyWindow(WINDOW);
+    private volatile boolean disabled;
+    private double latencyEwma = Double.NaN;
+    private double errorEwma;
+
+    ProviderState(String name, CircuitBreaker breaker, Budget retries, Budget hedges) {
+        this.name = name;
+        this.breaker = breaker;
+        this.retries = retries.tracker();
+        this.hedges = hedges.tracker();
+    }
+
+    boolean disabled() {
+        return disabled;
+    }
+
+    void disabled(boolean disabled) {
+        this.disabled = disabled;
+    }
+
+    /** Records an attempt that ended (not cancelled): {@code failure} null for an answer. */
+    void record(FailureKind failure, long durationNanos, Duration retryAfter, long nowNanos) {
+        breaker.onResult(failure, durationNanos, retryAfter, nowNanos);
+        boolean failed = failure != null && failure != FailureKind.CLIENT_ERROR && failure != FailureKind.EMPTY
+                && failure != FailureKind.INVALID && failure != FailureKind.LOW_CONFIDENCE;
+        if (!failed) {
+            latencies.record(durationNanos);
+        }
+        synchronized (this) {
+            if (!failed || failure == FailureKind.TIMEOUT) {
+                latencyEwma = Double.isNaN(latencyEwma) ? durationNanos : latencyEwma + ALPHA * (durationNanos - latencyEwma);
+            }
+            errorEwma += ALPHA * ((failed ? 1 : 0) - errorEwma);
+        }
+    }
+
+    /** Latency EWMA in nanoseconds scaled up by the error rate; NaN before the first answer. */
+    synchronized double score() {
+        return latencyEwma * (1 + 10 * errorEwma);
+    }
+
+    boolean available(long nowNanos) {
+        if (disabled) {
+            return false;
+        }
+        switch (breaker.state(nowNanos)) {
+            case OPEN:
+            case FORCED_OPEN:
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    synchronized ProviderStatus status(long nowNanos) {
+        return new ProviderStatus(name, breaker.snapshot(nowNanos),
+                Double.isNaN(latencyEwma) ? null : Duration.ofNanos((long) latencyEwma), errorEwma, disabled);
+    }
+}

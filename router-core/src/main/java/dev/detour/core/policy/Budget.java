@@ -1,0 +1,156 @@
+package dev.detour.core.policy;
+
+import java.time.Duration;
+
+/**
+ * Caps extra calls (retries, hedges) at a share of a provider's recent traffic, so that a failing or
+ * slow provider is not hit with a multiple of its normal load. Over a sliding window, an extra call is
+ * allowed while {@code extras < ratio × first attempts + minExtra}; over budget, the route does without
+ * it. An immutable value; {@link #tracker()} makes the mutable counter one provider uses.
+ */
+public final class Budget {
+
+    private static final int BUCKETS = 10;
+    private static final Duration WINDOW = Duration.ofSeconds(10);
+    private static final Budget RETRIES = new Budget(0.2, WINDOW, 10);
+    private static final Budget HEDGES = new Budget(0.1, WINDOW, 0);
+    private static final Budget UNLIMITED = new Budget(Double.POSITIVE_INFINITY, WINDOW, 0);
+
+    private final double ratio;
+    private final Duration window;
+    private final int minExtra;
+
+    private Budget(double ratio, Duration window, int minExtra) {
+        this.ratio = ratio;
+        this.window = window;
+        this.minExtra = minExtra;
+    }
+
+    /** The default retry budget: 20 % of first attempts over 10 seconds, plus 10 a window so a quiet provider can retry. */
+    public static Budget retries() {
+        return RETRIES;
+    }
+
+    /** The default hedge budget: 10 % of first attempts over 10 seconds. */
+    public static Budget hedges() {
+        return HEDGES;
+    }
+
+    /** No cap. */
+    public static Budget unlimited() {
+        return UNLIMITED;
+    }
+
+    /** Extra calls up to {@code ratio} (0 to 1) of first attempts, over 10 seconds, with no floor. */
+    public static Budget ratio(double ratio) {
+        if (!(ratio >= 0 && ratio <= 1)) {
+            throw new IllegalArgumentException("budget ratio must be between 0 and 1, was " + ratio);
+        }
+        return new Budget(ratio, WINDOW, 0);
+    }
+
+    /** A copy counting over {@code window} (at least 10 ms). */
+    public Budget window(Duration window) {
+        if (window == null || window.toMillis() < BUCKETS) {
+            throw new IllegalArgumentException("budget window must be at least 10ms, was " + window);
+        }
+        return new Budget(ratio, window, minExtra);
+    }
+
+    /** A copy that always allows {@code minExtra} extra calls a window. */
+    public Budget minExtra(int minExtra) {
+        if (minExtra < 0) {
+            throw new IllegalArgumentException("minExtra must not be negative, was " + minExtra);
+        }
+        return new Budget(ratio, window, minExtra);
+    }
+
+    /** The share of first attempts that may be followed by an extra call. */
+    public double ratioOfCalls() {
+        return ratio;
+    }
+
+    /** The sliding window. */
+    public Duration window() {
+        return window;
+    }
+
+    /** Extra calls always allowed per window. */
+    public int minExtra() {
+        return minExtra;
+    }
+
+    /** A new counter for one provider. */
+    public Tracker tracker() {
+        return new Tracker(this);
+    }
+
+    @Override
+    public String toString() {
+        return ratio == Double.POSITIVE_INFINITY ? "Budget[unlimited]"
+                : "Budget[ratio=" + ratio + ", window=" + window + ", minExtra=" + minExtra + "]";
+    }
+
+    /**
+     * One provider's first attempts and extra calls over the window, in ten buckets. Thread-safe; each
+     * method holds a short lock and never blocks otherwise.
+     */
+    public static final class Tracker {
+
+        private final Budget budget;
+        private final long bucketNanos;
+        private final long[] epochs = new long[BUCKETS];
+        private final long[] calls = new long[BUCKETS];
+        private final long[] extras = new long[BUCKETS];
+
+        Tracker(Budget budget) {
+            this.budget = budget;
+            this.bucketNanos = budget.window.toNanos() / BUCKETS;
+        }
+
+        /** Counts a first attempt at {@code nowNanos}. */
+        public void recordCall(long nowNanos) {
+            if (budget.ratio == Double.POSITIVE_INFINITY) {
+                return;
+            }
+            synchronized (this) {
+                calls[bucket(nowNanos)]++;
+            }
+        }
+
+        /** Counts and allows an extra call at {@code nowNanos} if the budget has room; false otherwise. */
+        public boolean tryExtra(long nowNanos) {
+            if (budget.ratio == Double.POSITIVE_INFINITY) {
+                return true;
+            }
+            synchronized (this) {
+                int current = bucket(nowNanos);
+                long epoch = epochs[current];
+                long recentCalls = 0;
+                long recentExtras = 0;
+                for (int i = 0; i < BUCKETS; i++) {
+                    if (epoch - epochs[i] < BUCKETS) {
+                        recentCalls += calls[i];
+                        recentExtras += extras[i];
+                    }
+                }
+                if (recentExtras + 1 > budget.ratio * recentCalls + budget.minExtra) {
+                    return false;
+                }
+                extras[current]++;
+                return true;
+            }
+        }
+
+        private int bucket(long nowNanos) {
+            long epoch = Math.floorDiv(nowNanos, bucketNanos);
+            int index = (int) Math.floorMod(epoch, (long) BUCKETS);
+            if (epochs[index] != epoch) {
+                epochs[index] = epoch;
+                calls[index] = 0;
+                extras[index] = 0;
+            }
+            return index;
+        }
+    }
+}
