@@ -1,13 +1,19 @@
 package dev.detour.core;
 
+import dev.detour.core.policy.BreakerPolicy;
 import dev.detour.core.policy.Budget;
+import dev.detour.core.policy.CircuitBreaker;
+import dev.detour.core.policy.HedgePolicy;
 import dev.detour.core.policy.RetryPolicy;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The engine's pieces as plain Reactor operators, for code that wants one of them without a route:
@@ -19,13 +25,13 @@ import reactor.core.publisher.Mono;
  *         .transformDeferred(Detour.fallback(cachedWeather));
  * }</pre>
  *
- * Both keep the route's semantics: the deadline bounds every attempt and every wait, Retry-After is
- * honoured when it fits, and a final failure is a {@link RouteFailedException} naming every attempt.
+ * They keep the route's semantics: the deadline bounds every attempt and every wait, Retry-After is
+ * honoured when it fits, hedges race with the first valid answer winning, and a final failure is a
+ * {@link RouteFailedException} naming every attempt. Each operator value keeps its own state (budgets,
+ * latency) across the subscriptions it serves; no breaker trips inside them unless you add
+ * {@link #circuitBreaker}.
  */
 public final class Detour {
-
-    private static final Router ALONE = Router.builder().retryBudget(Budget.unlimited()).build();
-    private static final Provider<Mono<Object>, Object> SOURCE = Provider.of("source", (source, context) -> source);
 
     private Detour() {
     }
@@ -35,16 +41,14 @@ public final class Detour {
      * no limit of its own) and all of them, with the waits between, at most {@code deadline}.
      */
     public static <T> Function<Mono<T>, Mono<T>> retry(RetryPolicy policy, Duration attemptTimeout, Duration deadline) {
-        Tier<Mono<Object>, Object> tier = Tier.of(SOURCE).retry(policy);
+        Tier<Mono<Object>, Object> tier = Tier.of(source()).retry(policy);
         if (attemptTimeout != null) {
             tier = tier.timeout(attemptTimeout);
         }
-        Route<Mono<Object>, Object> route = ALONE.<Mono<Object>, Object>route("retry")
+        Route.Builder<Mono<Object>, Object> route = alone().<Mono<Object>, Object>route("retry")
                 .deadline(Objects.requireNonNull(deadline, "deadline"))
-                .tier(tier)
-                .fallbackOn(policy.retryOn().iterator().next(), policy.retryOn().toArray(new FailureKind[0]))
-                .build();
-        return source -> apply(route, source);
+                .tier(tier);
+        return apply(fallbackOn(route, policy.retryOn()).build());
     }
 
     /**
@@ -62,23 +66,92 @@ public final class Detour {
      * any other failure goes to the subscriber as it is.
      */
     public static <T> Function<Mono<T>, Mono<T>> fallback(Set<FailureKind> on, List<? extends Mono<? extends T>> alternatives) {
-        if (on.isEmpty()) {
-            throw new InvalidRouteException("fallback: name at least one failure kind to fall back on");
-        }
-        Route.Builder<Mono<Object>, Object> route = ALONE.<Mono<Object>, Object>route("fallback")
+        Route.Builder<Mono<Object>, Object> route = alone().<Mono<Object>, Object>route("fallback")
                 .noDeadline()
-                .fallbackOn(on.iterator().next(), on.toArray(new FailureKind[0]))
-                .tier(Provider.of("primary", (source, context) -> source));
+                .tier(source());
+        List<Provider<Mono<Object>, Object>> providers = alternatives("fallback-", alternatives);
+        providers.forEach(route::tier);
+        return apply(fallbackOn(route, on).build());
+    }
+
+    /**
+     * Hedges the source: while it has not answered after the policy's delay, subscribes to the next
+     * alternative too (to the source again when there is none), up to the policy's hedges; the first
+     * valid answer wins and the others are cancelled. Only for idempotent calls.
+     */
+    @SafeVarargs
+    public static <T> Function<Mono<T>, Mono<T>> hedge(HedgePolicy policy, Mono<? extends T>... alternatives) {
+        List<Provider<Mono<Object>, Object>> providers = new ArrayList<>();
+        providers.add(source());
+        providers.addAll(alternatives("hedge-", List.of(alternatives)));
+        Route<Mono<Object>, Object> route = alone().<Mono<Object>, Object>route("hedge")
+                .noDeadline()
+                .tier(Tier.of(providers).hedge(Objects.requireNonNull(policy, "policy")))
+                .build();
+        return apply(route);
+    }
+
+    /**
+     * Guards the source with {@code breaker}: while it is open, fails at once with a
+     * {@link ProviderException} of kind {@link FailureKind#UNAVAILABLE} without subscribing; otherwise
+     * records the outcome, counting a cancellation as neither success nor failure.
+     */
+    public static <T> Function<Mono<T>, Mono<T>> circuitBreaker(CircuitBreaker breaker) {
+        Objects.requireNonNull(breaker, "breaker");
+        return source -> Mono.defer(() -> {
+            long begin = now();
+            if (!breaker.tryAcquire(begin)) {
+                return Mono.error(ProviderException.unavailable("breaker of '" + breaker.provider() + "' open"));
+            }
+            return source
+                    .doOnSuccess(answer -> {
+                        long end = now();
+                        breaker.onResult(null, end - begin, null, end);
+                    })
+                    .doOnError(error -> {
+                        long end = now();
+                        Failure failure = Failure.of(error);
+                        breaker.onResult(failure.kind(), end - begin, failure.retryAfter(), end);
+                    })
+                    .doOnCancel(() -> breaker.onCancel(now()));
+        });
+    }
+
+    private static long now() {
+        return Schedulers.parallel().now(TimeUnit.NANOSECONDS);
+    }
+
+    private static Router alone() {
+        return Router.builder()
+                .retryBudget(Budget.unlimited())
+                .hedgeBudget(Budget.unlimited())
+                .breaker(BreakerPolicy.disabled())
+                .build();
+    }
+
+    private static Provider<Mono<Object>, Object> source() {
+        return Provider.of("source", (source, context) -> source);
+    }
+
+    private static List<Provider<Mono<Object>, Object>> alternatives(String prefix, List<? extends Mono<?>> alternatives) {
+        List<Provider<Mono<Object>, Object>> providers = new ArrayList<>(alternatives.size());
         for (int i = 0; i < alternatives.size(); i++) {
             Mono<?> alternative = Objects.requireNonNull(alternatives.get(i), "alternative");
-            route.tier(Provider.of("fallback-" + (i + 1), (source, context) -> alternative.map(Object.class::cast)));
+            providers.add(Provider.of(prefix + (i + 1), (source, context) -> alternative.map(Object.class::cast)));
         }
-        Route<Mono<Object>, Object> built = route.build();
-        return source -> apply(built, source);
+        return providers;
+    }
+
+    private static Route.Builder<Mono<Object>, Object> fallbackOn(Route.Builder<Mono<Object>, Object> route,
+                                                                 Set<FailureKind> kinds) {
+        if (kinds.isEmpty()) {
+            throw new InvalidRouteException("name at least one failure kind to fall back on");
+        }
+        return route.fallbackOn(kinds.iterator().next(), kinds.toArray(new FailureKind[0]));
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> Mono<T> apply(Route<Mono<Object>, Object> route, Mono<T> source) {
-        return (Mono<T>) route.call((Mono<Object>) (Mono<?>) source);
+    private static <T> Function<Mono<T>, Mono<T>> apply(Route<Mono<Object>, Object> route) {
+        return source -> (Mono<T>) route.call((Mono<Object>) (Mono<?>) source);
     }
 }

@@ -2,6 +2,11 @@ package dev.detour.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.detour.core.policy.BreakerListener;
+import dev.detour.core.policy.BreakerPolicy;
+import dev.detour.core.policy.BreakerStore;
+import dev.detour.core.policy.CircuitBreaker;
+import dev.detour.core.policy.HedgePolicy;
 import dev.detour.core.policy.RetryPolicy;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -109,7 +114,7 @@ class DetourTest {
     void fallbackWhenEveryAlternativeFailsNamesThemAll() {
         StepVerifier.create(Mono.<String>error(ProviderException.status(500, "x"))
                         .transformDeferred(Detour.fallback(Mono.error(ProviderException.status(503, "y")))))
-                .expectErrorMessage("route 'fallback' failed after 2 attempts: primary#1 500; fallback-1#1 503")
+                .expectErrorMessage("route 'fallback' failed after 2 attempts: source#1 500; fallback-1#1 503")
                 .verify();
     }
 
@@ -122,5 +127,43 @@ class DetourTest {
         alternative.assertWasSubscribed();
         subscription.dispose();
         alternative.assertWasCancelled();
+    }
+
+    @Test
+    void hedgeRacesAnAlternativeAgainstASlowSourceAndCancelsTheLoser() {
+        PublisherProbe<String> slow = PublisherProbe.of(Mono.defer(() -> Mono.delay(Duration.ofSeconds(5)).thenReturn("slow")));
+        PublisherProbe<String> replica = PublisherProbe.of(Mono.defer(() -> Mono.delay(Duration.ofMillis(20)).thenReturn("replica")));
+
+        StepVerifier.withVirtualTime(() -> slow.mono().transformDeferred(
+                        Detour.hedge(HedgePolicy.after(Duration.ofMillis(100)), replica.mono())))
+                .expectSubscription()
+                .expectNoEvent(Duration.ofMillis(119))
+                .thenAwait(Duration.ofMillis(1))
+                .expectNext("replica")
+                .verifyComplete();
+        slow.assertWasCancelled();
+    }
+
+    @Test
+    void anOpenBreakerFailsFastWithoutSubscribingAndACancelIsNotAFailure() {
+        CircuitBreaker breaker = BreakerStore.inMemory().breaker("weather",
+                BreakerPolicy.defaults().countWindow(2).minimumCalls(2), BreakerListener.none());
+        AtomicInteger subscriptions = new AtomicInteger();
+        Mono<String> down = Mono.defer(() -> {
+            subscriptions.incrementAndGet();
+            return Mono.error(ProviderException.status(503, "down"));
+        });
+
+        Disposable cancelled = Mono.<String>never().transformDeferred(Detour.circuitBreaker(breaker)).subscribe();
+        cancelled.dispose();
+        for (int i = 0; i < 2; i++) {
+            StepVerifier.create(down.transformDeferred(Detour.circuitBreaker(breaker))).verifyError(ProviderException.class);
+        }
+        StepVerifier.create(down.transformDeferred(Detour.circuitBreaker(breaker)))
+                .expectErrorSatisfies(error -> assertThat(((ProviderException) error).failure().kind())
+                        .isEqualTo(FailureKind.UNAVAILABLE))
+                .verify();
+        assertThat(subscriptions).hasValue(2);
+        assertThat(breaker.snapshot(0).calls()).isEqualTo(2);
     }
 }

@@ -28,12 +28,16 @@ final class Scripted implements Provider<String, String> {
         return new Scripted(name, List.of(steps));
     }
 
+    static Mono<String> failAfter(long millis, int status) {
+        return Mono.defer(() -> Mono.delay(java.time.Duration.ofMillis(millis)).then(status(status)));
+    }
+
     static Mono<String> status(int status) {
         return Mono.error(ProviderException.status(status, "scripted " + status));
     }
 
     static Mono<String> answerAfter(long millis, String answer) {
-        return Mono.delay(java.time.Duration.ofMillis(millis)).thenReturn(answer);
+        return Mono.defer(() -> Mono.delay(java.time.Duration.ofMillis(millis)).thenReturn(answer));
     }
 
     int calls() {

@@ -9,6 +9,9 @@ import dev.detour.core.Route;
 import dev.detour.core.RouteEvent;
 import dev.detour.core.Router;
 import dev.detour.core.Tier;
+import dev.detour.core.policy.BreakerPolicy;
+import dev.detour.core.policy.Budget;
+import dev.detour.core.policy.HedgePolicy;
 import dev.detour.core.policy.RetryPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -91,5 +94,39 @@ class RouteMetricsTest {
         Route<String, String> route = noisy.<String, String>route("r").tier(ok).build();
 
         StepVerifier.create(route.call("x")).expectNext("fine").verifyComplete();
+    }
+
+    @Test
+    void hedgesDegradedAnswersAndBreakerStatesAreRecorded() {
+        Router metered = Router.builder()
+                .listener(new RouteMetrics(registry))
+                .hedgeBudget(Budget.unlimited())
+                .breaker(BreakerPolicy.defaults().countWindow(2).minimumCalls(2))
+                .build();
+        Provider<String, String> slow = Provider.of("slow",
+                (String request, AttemptContext context) -> Mono.delay(Duration.ofSeconds(1)).thenReturn("slow"));
+        Provider<String, String> quick = Provider.of("quick", (String request, AttemptContext context) -> Mono.just("quick"));
+        Route<String, String> hedged = metered.<String, String>route("hedged")
+                .tier(Tier.of(slow, quick).hedge(HedgePolicy.after(Duration.ofMillis(100))))
+                .build();
+        StepVerifier.withVirtualTime(() -> hedged.call("x")).thenAwait(Duration.ofMillis(100)).expectNext("quick").verifyComplete();
+
+        Provider<String, String> down = Provider.of("down",
+                (String request, AttemptContext context) -> Mono.error(ProviderException.status(500, "x")));
+        Route<String, String> cached = metered.<String, String>route("cached").tier(down).defaultAnswer("default").build();
+        for (int i = 0; i < 3; i++) {
+            StepVerifier.create(cached.call("x")).expectNext("default").verifyComplete();
+        }
+
+        assertThat(registry.get("detour.hedges").tags("route", "hedged", "provider", "slow", "hedge", "quick").counter().count())
+                .isEqualTo(1);
+        assertThat(registry.get("detour.calls").tags("provider", "slow", "result", "cancelled").counter().count()).isEqualTo(1);
+        assertThat(registry.get("detour.degraded").tags("route", "cached", "kind", "static_default").counter().count())
+                .isEqualTo(3);
+        assertThat(registry.get("detour.breaker.state").tags("provider", "down").gauge().value()).isEqualTo(1);
+        assertThat(registry.get("detour.breaker.transitions").tags("provider", "down", "to", "open").counter().count())
+                .isEqualTo(1);
+        assertThat(registry.get("detour.calls").tags("provider", "down", "result", "unavailable").counter().count())
+                .isEqualTo(1);
     }
 }
