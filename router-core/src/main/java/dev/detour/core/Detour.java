@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -77,43 +78,60 @@ public final class Detour {
     /**
      * Hedges the source: while it has not answered after the policy's delay, subscribes to the next
      * alternative too (to the source again when there is none), up to the policy's hedges; the first
-     * valid answer wins and the others are cancelled. Only for idempotent calls.
+     * answer wins and the others are cancelled. A transient failure ({@link FailureKind#DEFAULT_RETRY})
+     * moves on to the next alternative; an empty source completes empty and any other error goes to the
+     * subscriber as it is. Only for idempotent calls.
      */
     @SafeVarargs
     public static <T> Function<Mono<T>, Mono<T>> hedge(HedgePolicy policy, Mono<? extends T>... alternatives) {
         List<Provider<Mono<Object>, Object>> providers = new ArrayList<>();
         providers.add(source());
         providers.addAll(alternatives("hedge-", List.of(alternatives)));
-        Route<Mono<Object>, Object> route = alone().<Mono<Object>, Object>route("hedge")
+        Route.Builder<Mono<Object>, Object> route = alone().<Mono<Object>, Object>route("hedge")
                 .noDeadline()
-                .tier(Tier.of(providers).hedge(Objects.requireNonNull(policy, "policy")))
-                .build();
-        return apply(route);
+                .tier(Tier.of(providers).hedge(Objects.requireNonNull(policy, "policy")));
+        return apply(fallbackOn(route, FailureKind.DEFAULT_RETRY).build());
     }
 
     /**
      * Guards the source with {@code breaker}: while it is open, fails at once with a
      * {@link ProviderException} of kind {@link FailureKind#UNAVAILABLE} without subscribing; otherwise
-     * records the outcome, counting a cancellation as neither success nor failure.
+     * records the outcome once, counting a cancellation as neither success nor failure. Put any timeout
+     * inside (see {@link #circuitBreaker(CircuitBreaker, Duration)}): a timeout outside arrives as a
+     * cancellation and would not count.
      */
     public static <T> Function<Mono<T>, Mono<T>> circuitBreaker(CircuitBreaker breaker) {
+        return circuitBreaker(breaker, null);
+    }
+
+    /** Like {@link #circuitBreaker(CircuitBreaker)}, with a {@code timeout} inside that counts as a failure. */
+    public static <T> Function<Mono<T>, Mono<T>> circuitBreaker(CircuitBreaker breaker, Duration timeout) {
         Objects.requireNonNull(breaker, "breaker");
         return source -> Mono.defer(() -> {
             long begin = now();
             if (!breaker.tryAcquire(begin)) {
                 return Mono.error(ProviderException.unavailable("breaker of '" + breaker.provider() + "' open"));
             }
-            return source
+            AtomicBoolean settled = new AtomicBoolean();
+            return (timeout == null ? source : source.timeout(timeout, Schedulers.parallel()))
                     .doOnSuccess(answer -> {
-                        long end = now();
-                        breaker.onResult(null, end - begin, null, end);
+                        if (settled.compareAndSet(false, true)) {
+                            long end = now();
+                            breaker.onResult(null, end - begin, null, end);
+                        }
                     })
                     .doOnError(error -> {
-                        long end = now();
-                        Failure failure = Failure.of(error);
-                        breaker.onResult(failure.kind(), end - begin, failure.retryAfter(), end);
+                        if (settled.compareAndSet(false, true)) {
+                            long end = now();
+                            Failure failure = Failure.of(error);
+                            breaker.onResult(failure.kind(), end - begin, failure.retryAfter(), end);
+                        }
                     })
-                    .doOnCancel(() -> breaker.onCancel(now()));
+                    .doOnCancel(() -> {
+                        if (settled.compareAndSet(false, true)) {
+                            breaker.onCancel(now());
+                        }
+                    });
         });
     }
 

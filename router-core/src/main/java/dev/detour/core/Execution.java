@@ -13,6 +13,8 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
@@ -104,36 +106,42 @@ final class Execution<I, O> {
         if (ceiling != null) {
             return exhausted(RouteEvent.Ending.CEILING_REACHED, ceiling, null);
         }
-        Mono<Verdict<O>> attempt = tier.hedge() == null ? call(t, provider) : new Race(t, order, pos, tier.hedge()).mono();
+        Mono<Verdict<O>> attempt = tier.hedge() == null ? call(t, provider, false) : new Race(t, order, pos, tier.hedge()).mono();
         return attempt.flatMap(verdict -> verdict.failure == null
                 ? Mono.just(served(verdict))
                 : failed(t, order, pos, tries, verdict));
     }
 
     private String ceiling(Provider<I, O> next) {
+        double cost = next.cost(null);
         synchronized (trail) {
             if (calls >= route.maxAttempts()) {
                 return "attempt ceiling " + route.maxAttempts();
             }
-            if (spent + next.cost(null) > route.maxCost()) {
+            if (spent + cost > route.maxCost()) {
                 return "cost ceiling " + route.maxCost() + " (spent " + spent + ")";
             }
             return null;
         }
     }
 
-    private Mono<Verdict<O>> call(int t, Provider<I, O> provider) {
+    /**
+     * One call to one provider, settled exactly once: by its answer or failure (which the breaker and
+     * statistics see), or by a cancellation (which they do not count as a failure). {@code primary}
+     * marks the first racer of a hedged attempt, whose elapsed time still teaches the latency window when
+     * a hedge beats it.
+     */
+    private Mono<Verdict<O>> call(int t, Provider<I, O> provider, boolean primary) {
         return Mono.defer(() -> {
             ProviderState state = router.state(provider.name());
             long begin = now();
             int number = nextNumber(provider.name());
             if (state.disabled()) {
-                return Mono.just(new Verdict<>(provider.name(), t, number, begin, begin, false,
-                        Judgement.failed(Failure.unavailable("disabled by operator"))));
+                return Mono.just(refused(provider, t, number, begin, "disabled by operator"));
             }
+            double callCost = provider.cost(null);
             if (!state.breaker.tryAcquire(begin)) {
-                return Mono.just(new Verdict<>(provider.name(), t, number, begin, begin, false,
-                        Judgement.failed(Failure.unavailable("breaker open"))));
+                return Mono.just(refused(provider, t, number, begin, "breaker open"));
             }
             long left = deadlineAt - begin;
             Duration timeout = route.tiers().get(t).timeout();
@@ -143,7 +151,7 @@ final class Execution<I, O> {
             }
             synchronized (trail) {
                 calls++;
-                spent += provider.cost(null);
+                spent += callCost;
             }
             if (number == 1) {
                 state.retries.recordCall(begin);
@@ -151,52 +159,70 @@ final class Execution<I, O> {
             }
             AttemptContext attemptContext = new AttemptContext(route.name(), t, number, timeout);
             Mono<O> answer = Mono.defer(() -> provider.call(request, attemptContext));
-            if (timeout != null) {
-                answer = answer.timeout(timeout, scheduler);
-            }
             Duration limit = timeout;
+            if (limit != null) {
+                answer = answer.timeout(limit, Mono.error(() -> new AttemptTimeout(limit)), scheduler);
+            }
+            AtomicBoolean settled = new AtomicBoolean();
             return answer.map(this::judge)
                     .defaultIfEmpty(Judgement.empty())
-                    .onErrorResume(error -> Mono.just(Judgement.failed(classify(error, limit))))
-                    .map(judgement -> settle(state, provider, t, number, begin, byDeadline, judgement))
+                    .onErrorResume(error -> Mono.just(error instanceof AttemptTimeout
+                            ? Judgement.timedOut(Failure.timeout(limit).withCause(error))
+                            : Judgement.failed(router.classify(error))))
+                    .flatMap(judgement -> settled.compareAndSet(false, true)
+                            ? Mono.just(settle(state, provider, t, number, begin, byDeadline, judgement))
+                            : Mono.empty())
                     .doOnCancel(() -> {
-                        long now = now();
-                        state.breaker.onCancel(now);
-                        record(new Verdict<>(provider.name(), t, number, begin, now, false, null),
-                                Attempt.Result.CANCELLED, null);
+                        if (settled.compareAndSet(false, true)) {
+                            long now = now();
+                            state.breaker.onCancel(now);
+                            if (primary) {
+                                state.latencies.record(now - begin);
+                            }
+                            record(new Verdict<>(provider.name(), t, number, begin, now, false, null),
+                                    Attempt.Result.CANCELLED, null);
+                        }
                     });
         });
     }
 
-    private Judgement<O> judge(O value) {
-        for (Validator<? super O> validator : route.validators()) {
-            Optional<Failure> rejection = validator.check(value);
-            if (rejection.isPresent()) {
-                return new Judgement<>(value, rejection.get(), Double.NaN);
-            }
-        }
-        ToDoubleFunction<? super O> confidence = route.confidence();
-        if (confidence != null) {
-            double score = confidence.applyAsDouble(value);
-            if (!(score >= route.confidenceFloor())) {
-                return new Judgement<>(value, Failure.lowConfidence(score, route.confidenceFloor()), score);
-            }
-        }
-        return new Judgement<>(value, null, Double.NaN);
+    private Verdict<O> refused(Provider<I, O> provider, int t, int number, long at, String why) {
+        return new Verdict<>(provider.name(), t, number, at, at, false, Judgement.failed(Failure.unavailable(why)));
     }
 
-    private static Failure classify(Throwable error, Duration timeout) {
-        return error instanceof TimeoutException && timeout != null
-                ? Failure.timeout(timeout).withCause(error)
-                : Failure.of(error);
+    /** Checks an answer; a check that throws rejects the answer, not the provider that gave it. */
+    private Judgement<O> judge(O value) {
+        try {
+            for (Validator<? super O> validator : route.validators()) {
+                Optional<Failure> rejection = validator.check(value);
+                if (rejection.isPresent()) {
+                    return new Judgement<>(value, rejection.get(), Double.NaN, false);
+                }
+            }
+            ToDoubleFunction<? super O> confidence = route.confidence();
+            if (confidence != null) {
+                double score = confidence.applyAsDouble(value);
+                if (!(score >= route.confidenceFloor())) {
+                    return new Judgement<>(value, Failure.lowConfidence(score, route.confidenceFloor()), score, false);
+                }
+            }
+            return new Judgement<>(value, null, Double.NaN, false);
+        } catch (RuntimeException e) {
+            return new Judgement<>(value, Failure.invalid("check threw " + Failure.describe(e)), Double.NaN, false);
+        }
     }
 
     private Verdict<O> settle(ProviderState state, Provider<I, O> provider, int t, int number, long begin,
                               boolean byDeadline, Judgement<O> judgement) {
         long end = now();
         Failure failure = judgement.failure;
-        state.record(failure == null ? null : failure.kind(), end - begin,
-                failure == null ? null : failure.retryAfter(), end);
+        boolean cutByDeadline = judgement.timedOut && byDeadline;
+        if (cutByDeadline) {
+            state.breaker.onCancel(end);
+        } else {
+            state.record(failure == null ? null : failure.kind(), end - begin,
+                    failure == null ? null : failure.retryAfter(), end);
+        }
         if (judgement.value != null) {
             double cost = provider.cost(judgement.value) - provider.cost(null);
             if (cost != 0) {
@@ -205,7 +231,7 @@ final class Execution<I, O> {
                 }
             }
         }
-        return new Verdict<>(provider.name(), t, number, begin, end, byDeadline, judgement);
+        return new Verdict<>(provider.name(), t, number, begin, end, cutByDeadline, judgement);
     }
 
     private Outcome<O> served(Verdict<O> verdict) {
@@ -223,19 +249,25 @@ final class Execution<I, O> {
         Failure failure = verdict.failure;
         keepBest(verdict);
         Tier<I, O> tier = route.tiers().get(t);
-        String decision = left <= 0 || verdict.byDeadline && failure.kind() == FailureKind.TIMEOUT
-                ? "deadline reached" : null;
+        Provider<I, O> primary = tier.providers().get(order[pos]);
+        boolean deadlineReached = left <= 0 || verdict.cutByDeadline;
+        String decision = deadlineReached ? "deadline reached" : null;
         RetryPolicy retry = tier.retry();
-        if (decision == null && retry.retries(failure.kind()) && tries < retry.maxAttempts()) {
+        if (!deadlineReached && retry.retries(failure.kind()) && tries < retry.maxAttempts()) {
             Duration delay = retry.delayBefore(tries + 1, ThreadLocalRandom.current().nextDouble());
             Duration retryAfter = failure.retryAfter();
             boolean asked = retryAfter != null && retryAfter.compareTo(delay) > 0;
             if (asked) {
                 delay = retryAfter;
             }
+            ProviderState state = router.state(primary.name());
             if (delay.toNanos() >= left) {
                 decision = asked ? "> deadline" : "backoff " + Durations.format(delay) + " > deadline";
-            } else if (!router.state(verdict.provider).retries.tryExtra(now)) {
+            } else if (ceiling(primary) != null) {
+                decision = null;
+            } else if (!state.available(now)) {
+                decision = "no retry: " + (state.disabled() ? "disabled" : "breaker open");
+            } else if (!state.retries.tryExtra(now)) {
                 decision = "retry budget exhausted";
             } else {
                 Attempt attempt = record(verdict, Attempt.Result.FAILURE, null);
@@ -255,34 +287,39 @@ final class Execution<I, O> {
             return failure.kind() == FailureKind.EMPTY ? Mono.empty()
                     : Mono.error(new RouteFailedException(route.name(), attempts, null));
         }
-        if (left <= 0) {
+        if (deadlineReached) {
             return exhausted(RouteEvent.Ending.DEADLINE_EXCEEDED, null, failure);
         }
+        int nextTier = t;
+        int[] nextOrder = order;
         int next = pos + verdict.span;
-        if (next < order.length) {
-            fellBack(failure, attempt, tier.providers().get(order[next]).name(), t);
-            return step(t, order, next, 1);
+        if (next >= order.length) {
+            if (t + 1 == route.tiers().size()) {
+                return exhausted(RouteEvent.Ending.FAILED, null, failure);
+            }
+            nextTier = t + 1;
+            nextOrder = order(nextTier);
+            next = 0;
         }
-        if (t + 1 < route.tiers().size()) {
-            int[] nextOrder = order(t + 1);
-            fellBack(failure, attempt, route.tiers().get(t + 1).providers().get(nextOrder[0]).name(), t + 1);
-            return step(t + 1, nextOrder, 0, 1);
+        Provider<I, O> to = route.tiers().get(nextTier).providers().get(nextOrder[next]);
+        String ceiling = ceiling(to);
+        if (ceiling != null) {
+            return exhausted(RouteEvent.Ending.CEILING_REACHED, ceiling, failure);
         }
-        return exhausted(RouteEvent.Ending.FAILED, null, failure);
-    }
-
-    private void fellBack(Failure trigger, Attempt from, String to, int toTier) {
         if (router.listening()) {
-            router.emit(new RouteEvent.FellBack(route.name(), trigger, from, to, toTier));
+            router.emit(new RouteEvent.FellBack(route.name(), failure, attempt, to.name(), nextTier));
         }
+        return step(nextTier, nextOrder, next, 1);
     }
 
     private void keepBest(Verdict<O> verdict) {
         if (verdict.value == null) {
             return;
         }
+        boolean scored = !Double.isNaN(verdict.score);
         synchronized (trail) {
-            if (best == null || Double.isNaN(best.score) || !(verdict.score < best.score)) {
+            boolean bestScored = best != null && !Double.isNaN(best.score);
+            if (best == null || scored && (!bestScored || verdict.score >= best.score) || !scored && !bestScored) {
                 best = verdict;
             }
         }
@@ -324,12 +361,17 @@ final class Execution<I, O> {
                     new Degraded(Degraded.Kind.STATIC_DEFAULT, reason, Duration.ZERO), RouteEvent.Ending.DEGRADED));
         }
         DegradedStep.HandingOff<I, O> handing = (DegradedStep.HandingOff<I, O>) step;
+        long left = deadlineAt - now();
+        if (left <= 0) {
+            return degraded(k + 1, ending, ceiling, last, reason);
+        }
+        Duration limit = left < handing.timeout.toNanos() ? Duration.ofNanos(left) : handing.timeout;
         List<Attempt> attempts;
         synchronized (trail) {
             attempts = List.copyOf(trail);
         }
         return Mono.defer(() -> handing.handOff.handOff(request, attempts, context))
-                .timeout(handing.timeout, scheduler)
+                .timeout(limit, scheduler)
                 .onErrorResume(error -> Mono.empty())
                 .map(answer -> outcome(answer, step.name, -1,
                         new Degraded(Degraded.Kind.HAND_OFF, reason, Duration.ZERO), RouteEvent.Ending.DEGRADED))
@@ -406,6 +448,7 @@ final class Execution<I, O> {
         private final HedgePolicy hedge;
         private final String primary;
         private final List<Disposable> racers = new ArrayList<>(2);
+        private final AtomicReference<Verdict<O>> result = new AtomicReference<>();
         private MonoSink<Verdict<O>> sink;
         private Disposable timer;
         private Duration delay;
@@ -421,12 +464,19 @@ final class Execution<I, O> {
             this.primary = provider(0).name();
         }
 
+        /** The race's result, handed to exactly one of the subscriber or a cancellation. */
         Mono<Verdict<O>> mono() {
-            return Mono.create(sink -> {
+            return Mono.<Verdict<O>>create(sink -> {
                 this.sink = sink;
-                sink.onCancel(() -> dispose(finish()));
-                launch();
-            });
+                sink.onCancel(() -> {
+                    dispose(finish());
+                    Verdict<O> unclaimed = result.getAndSet(null);
+                    if (unclaimed != null) {
+                        record(unclaimed, Attempt.Result.CANCELLED, null);
+                    }
+                });
+                launch(false);
+            }).flatMap(verdict -> result.compareAndSet(verdict, null) ? Mono.just(verdict) : Mono.empty());
         }
 
         /** The k-th racer's provider: the next ones of the tier in order, then the last one again. */
@@ -434,17 +484,22 @@ final class Execution<I, O> {
             return route.tiers().get(t).providers().get(order[Math.min(pos + k, order.length - 1)]);
         }
 
-        private void launch() {
+        private void launch(boolean hedging) {
             Provider<I, O> provider;
+            boolean first;
             synchronized (this) {
                 if (done) {
                     return;
                 }
                 provider = provider(started);
+                first = started == 0;
                 started++;
                 inFlight++;
             }
-            Disposable racer = call(t, provider).contextWrite(sink.contextView()).subscribe(this::ended, this::broke);
+            if (hedging && router.listening()) {
+                router.emit(new RouteEvent.Hedged(route.name(), primary, provider.name(), delay));
+            }
+            Disposable racer = call(t, provider, first).contextWrite(sink.contextView()).subscribe(this::ended, this::broke);
             boolean late;
             synchronized (this) {
                 late = done;
@@ -485,18 +540,15 @@ final class Execution<I, O> {
             long now = now();
             Provider<I, O> next;
             synchronized (this) {
+                timer = null;
                 if (done) {
                     return;
                 }
                 next = provider(started);
             }
-            if (now >= deadlineAt || ceiling(next) != null || !router.state(primary).hedges.tryExtra(now)) {
-                return;
+            if (now < deadlineAt && ceiling(next) == null && router.state(primary).hedges.tryExtra(now)) {
+                launch(true);
             }
-            if (router.listening()) {
-                router.emit(new RouteEvent.Hedged(route.name(), primary, next.name(), delay));
-            }
-            launch();
         }
 
         private void ended(Verdict<O> verdict) {
@@ -505,7 +557,8 @@ final class Execution<I, O> {
                 if (!done) {
                     inFlight--;
                     if (verdict.failure == null || inFlight == 0) {
-                        losers = finish();
+                        result.set(verdict.spanning(Math.min(started, order.length - pos)));
+                        losers = finishLocked();
                     }
                 }
             }
@@ -516,7 +569,10 @@ final class Execution<I, O> {
                 return;
             }
             dispose(losers);
-            sink.success(verdict.spanning(Math.min(started, order.length - pos)));
+            Verdict<O> won = result.get();
+            if (won != null) {
+                sink.success(won);
+            }
         }
 
         private void broke(Throwable error) {
@@ -525,6 +581,10 @@ final class Execution<I, O> {
         }
 
         private synchronized List<Disposable> finish() {
+            return finishLocked();
+        }
+
+        private List<Disposable> finishLocked() {
             done = true;
             List<Disposable> all = new ArrayList<>(racers);
             racers.clear();
@@ -540,20 +600,26 @@ final class Execution<I, O> {
         }
     }
 
-    /** An answer, or why it was not accepted (with the rejected answer, if there was one). */
-    private static final class Judgement<O> {
+    /** Detour's own attempt timeout, told apart from a provider's. */
+    private static final class AttemptTimeout extends TimeoutException {
 
-        private static final Judgement<?> EMPTY = new Judgement<>(null, Failure.empty("no answer"), Double.NaN);
-
-        final O value;
-        final Failure failure;
-        final double score;
-
-        Judgement(O value, Failure failure, double score) {
-            this.value = value;
-            this.failure = failure;
-            this.score = score;
+        AttemptTimeout(Duration after) {
+            super("no answer within " + after.toMillis() + "ms");
         }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    /**
+     * An answer, or why it was not accepted (with the rejected answer, if there was one);
+     * {@code timedOut} when Detour's own timeout ended the attempt.
+     */
+    private record Judgement<O>(O value, Failure failure, double score, boolean timedOut) {
+
+        private static final Judgement<?> EMPTY = new Judgement<>(null, Failure.empty("no answer"), Double.NaN, false);
 
         @SuppressWarnings("unchecked")
         static <O> Judgement<O> empty() {
@@ -561,47 +627,30 @@ final class Execution<I, O> {
         }
 
         static <O> Judgement<O> failed(Failure failure) {
-            return new Judgement<>(null, failure, Double.NaN);
+            return new Judgement<>(null, failure, Double.NaN, false);
+        }
+
+        static <O> Judgement<O> timedOut(Failure failure) {
+            return new Judgement<>(null, failure, Double.NaN, true);
         }
     }
 
-    /** A judged attempt: who, when, and its judgement; {@code span} is how many tier positions it used. */
-    private static final class Verdict<O> {
+    /**
+     * A judged attempt: who, when, and its judgement; {@code cutByDeadline} when the deadline, not the
+     * tier's timeout, ended it; {@code span} is how many tier positions it used.
+     */
+    private record Verdict<O>(String provider, int tier, int number, long begin, long end, boolean cutByDeadline,
+                              O value, Failure failure, double score, int span) {
 
-        final String provider;
-        final int tier;
-        final int number;
-        final long begin;
-        final long end;
-        final boolean byDeadline;
-        final O value;
-        final Failure failure;
-        final double score;
-        final int span;
-
-        Verdict(String provider, int tier, int number, long begin, long end, boolean byDeadline, Judgement<O> judgement) {
-            this(provider, tier, number, begin, end, byDeadline,
-                    judgement == null ? null : judgement.value, judgement == null ? null : judgement.failure,
-                    judgement == null ? Double.NaN : judgement.score, 1);
-        }
-
-        private Verdict(String provider, int tier, int number, long begin, long end, boolean byDeadline, O value,
-                        Failure failure, double score, int span) {
-            this.provider = provider;
-            this.tier = tier;
-            this.number = number;
-            this.begin = begin;
-            this.end = end;
-            this.byDeadline = byDeadline;
-            this.value = value;
-            this.failure = failure;
-            this.score = score;
-            this.span = span;
+        Verdict(String provider, int tier, int number, long begin, long end, boolean cutByDeadline, Judgement<O> judgement) {
+            this(provider, tier, number, begin, end, cutByDeadline,
+                    judgement == null ? null : judgement.value(), judgement == null ? null : judgement.failure(),
+                    judgement == null ? Double.NaN : judgement.score(), 1);
         }
 
         Verdict<O> spanning(int span) {
             return span == this.span ? this
-                    : new Verdict<>(provider, tier, number, begin, end, byDeadline, value, failure, score, span);
+                    : new Verdict<>(provider, tier, number, begin, end, cutByDeadline, value, failure, score, span);
         }
     }
 }

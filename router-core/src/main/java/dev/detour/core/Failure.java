@@ -61,24 +61,30 @@ public final class Failure {
     }
 
     /**
-     * Classifies an error a provider raised: a {@link ProviderException} carries its failure; a
-     * {@link TimeoutException} is a timeout; an {@link IOException} (refused, reset, closed early)
-     * is a connection failure; anything else is {@link FailureKind#ERROR}.
+     * Classifies an error a provider raised, looking through its causes (a client library's wrapper
+     * around a refused connection is still a connection failure): a {@link ProviderException} carries
+     * its failure; a {@link TimeoutException}, or any exception whose class name ends in
+     * {@code TimeoutException} (Netty's read timeout), is a timeout; an {@link IOException} (refused,
+     * reset, closed early) is a connection failure; anything else is {@link FailureKind#ERROR}. The
+     * failure's cause is {@code error} itself.
      */
     public static Failure of(Throwable error) {
-        if (error instanceof ProviderException) {
-            return ((ProviderException) error).failure().withCause(error);
-        }
-        if (error instanceof TimeoutException) {
-            return new Failure(FailureKind.TIMEOUT, 0, null, "timeout", error);
-        }
-        if (error instanceof IOException) {
-            return new Failure(FailureKind.CONNECTION, 0, null, describe(error), error);
+        Throwable next = error;
+        for (int depth = 0; next != null && depth < 8; depth++, next = next.getCause()) {
+            if (next instanceof ProviderException) {
+                return ((ProviderException) next).failure().withCause(error);
+            }
+            if (next instanceof TimeoutException || next.getClass().getSimpleName().endsWith("TimeoutException")) {
+                return new Failure(FailureKind.TIMEOUT, 0, null, "timeout", error);
+            }
+            if (next instanceof IOException) {
+                return new Failure(FailureKind.CONNECTION, 0, null, describe(next), error);
+            }
         }
         return new Failure(FailureKind.ERROR, 0, null, describe(error), error);
     }
 
-    private static String describe(Throwable error) {
+    static String describe(Throwable error) {
         String message = error.getMessage();
         String type = error.getClass().getSimpleName();
         return message == null || message.isEmpty() ? type : type + ": " + message;

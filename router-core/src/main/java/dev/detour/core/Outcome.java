@@ -10,7 +10,7 @@ import java.util.List;
  * @param provider the provider that served it, or for a degraded answer the step that did
  *                 ({@code last-known-good}, {@code default}, {@code hand-off})
  * @param tier     the tier that served it, from 0; -1 for a degraded step
- * @param attempts every attempt made, in order, the serving one last
+ * @param attempts every attempt made, in order (for a live answer, the serving one last)
  * @param elapsed  the time from the start of the request to the answer
  * @param degraded how the answer is degraded, or null for a live answer that passed every check
  * @param <O>      the answer type
@@ -23,11 +23,12 @@ public record Outcome<O>(O value, String provider, int tier, List<Attempt> attem
         return fallbackTrigger() != null;
     }
 
-    /** Calls made to providers: attempts, less those refused without a call (breaker open, disabled). */
+    /** Calls made to providers: attempts, less those the router refused without a call (breaker open, disabled). */
     public int calls() {
         int calls = 0;
         for (Attempt attempt : attempts) {
-            if (attempt.failure() == null || attempt.failure().kind() != FailureKind.UNAVAILABLE) {
+            Failure failure = attempt.failure();
+            if (failure == null || failure.kind() != FailureKind.UNAVAILABLE || failure.cause() != null) {
                 calls++;
             }
         }

@@ -40,7 +40,7 @@ final class ProviderState {
         breaker.onResult(failure, durationNanos, retryAfter, nowNanos);
         boolean failed = failure != null && failure != FailureKind.CLIENT_ERROR && failure != FailureKind.EMPTY
                 && failure != FailureKind.INVALID && failure != FailureKind.LOW_CONFIDENCE;
-        if (!failed) {
+        if (!failed || failure == FailureKind.TIMEOUT) {
             latencies.record(durationNanos);
         }
         synchronized (this) {
@@ -69,8 +69,15 @@ final class ProviderState {
         }
     }
 
-    synchronized ProviderStatus status(long nowNanos) {
-        return new ProviderStatus(name, breaker.snapshot(nowNanos),
-                Double.isNaN(latencyEwma) ? null : Duration.ofNanos((long) latencyEwma), errorEwma, disabled);
+    ProviderStatus status(long nowNanos) {
+        CircuitBreaker.Snapshot snapshot = breaker.snapshot(nowNanos);
+        double latency;
+        double errors;
+        synchronized (this) {
+            latency = latencyEwma;
+            errors = errorEwma;
+        }
+        return new ProviderStatus(name, snapshot, Double.isNaN(latency) ? null : Duration.ofNanos((long) latency),
+                errors, disabled);
     }
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.Logger;
@@ -42,6 +43,7 @@ public final class Router {
     private final Map<String, BreakerPolicy> breakers;
     private final BreakerStore breakerStore;
     private final RouteListener[] listeners;
+    private final Function<Throwable, Failure> classifier;
     private final ConcurrentHashMap<String, ProviderState> providers = new ConcurrentHashMap<>();
 
     private Router(Builder builder) {
@@ -52,6 +54,7 @@ public final class Router {
         this.breakers = Map.copyOf(builder.breakers);
         this.breakerStore = builder.breakerStore;
         this.listeners = builder.listeners.toArray(new RouteListener[0]);
+        this.classifier = builder.classifier;
     }
 
     /** A router with the default budgets and breakers, no listeners, and Reactor's parallel scheduler. */
@@ -116,6 +119,16 @@ public final class Router {
         return state;
     }
 
+    Failure classify(Throwable error) {
+        if (classifier != null) {
+            Failure failure = classifier.apply(error);
+            if (failure != null) {
+                return failure.withCause(error);
+            }
+        }
+        return Failure.of(error);
+    }
+
     Scheduler scheduler() {
         return scheduler != null ? scheduler : Schedulers.parallel();
     }
@@ -159,6 +172,7 @@ public final class Router {
         private final Map<String, BreakerPolicy> breakers = new HashMap<>();
         private BreakerStore breakerStore;
         private final List<RouteListener> listeners = new ArrayList<>();
+        private Function<Throwable, Failure> classifier;
 
         private Builder() {
         }
@@ -199,6 +213,16 @@ public final class Router {
         /** Where breakers keep their state; in memory unless set. */
         public Builder breakerStore(BreakerStore store) {
             this.breakerStore = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /**
+         * How to classify errors Detour does not know, e.g. a WebClient's
+         * {@code error -> error instanceof WebClientResponseException e ? Failure.status(e.getStatusCode().value(), null, e.getStatusText()) : null};
+         * null means {@link Failure#of}.
+         */
+        public Builder classifier(Function<Throwable, Failure> classifier) {
+            this.classifier = Objects.requireNonNull(classifier, "classifier");
             return this;
         }
 

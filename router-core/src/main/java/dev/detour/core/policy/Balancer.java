@@ -96,15 +96,19 @@ public abstract class Balancer {
     public final int[] order(Candidates candidates) {
         int[] order = new int[candidates.size()];
         prefer(candidates, order);
+        boolean[] available = new boolean[order.length];
+        for (int i = 0; i < order.length; i++) {
+            available[i] = candidates.available(i);
+        }
         int[] sorted = new int[order.length];
         int at = 0;
         for (int index : order) {
-            if (candidates.available(index)) {
+            if (available[index]) {
                 sorted[at++] = index;
             }
         }
         for (int index : order) {
-            if (!candidates.available(index)) {
+            if (!available[index]) {
                 sorted[at++] = index;
             }
         }
