@@ -19,6 +19,7 @@ import java.util.function.ToDoubleFunction;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
+import reactor.core.publisher.Operators;
 import reactor.core.publisher.SignalType;
 import reactor.core.scheduler.Scheduler;
 import reactor.util.context.ContextView;
@@ -33,6 +34,7 @@ final class Execution<I, O> {
     private final Router router;
     private final I request;
     private final ContextView context;
+    private final Set<String> skip;
     private final Scheduler scheduler;
     private final long start;
     private final long deadlineAt;
@@ -45,19 +47,20 @@ final class Execution<I, O> {
     private double spent;
     private Verdict<O> best;
 
-    private Execution(Route<I, O> route, I request, ContextView context) {
+    private Execution(Route<I, O> route, I request, ContextView context, Set<String> skip) {
         this.route = route;
         this.router = route.router();
         this.request = request;
         this.context = context;
+        this.skip = skip;
         this.scheduler = router.scheduler();
         this.start = now();
         this.deadlineAt = route.deadline() == null ? NO_DEADLINE : start + route.deadline().toNanos();
     }
 
-    static <I, O> Mono<Outcome<O>> run(Route<I, O> route, I request) {
+    static <I, O> Mono<Outcome<O>> run(Route<I, O> route, I request, Set<String> skip) {
         return Mono.deferContextual(context -> {
-            Execution<I, O> execution = new Execution<>(route, request, context);
+            Execution<I, O> execution = new Execution<>(route, request, context, skip);
             return execution.step(0, execution.order(0), 0, 1).doFinally(signal -> {
                 if (signal == SignalType.CANCEL) {
                     execution.end(RouteEvent.Ending.CANCELLED, null, null);
@@ -139,6 +142,9 @@ final class Execution<I, O> {
             if (state.disabled()) {
                 return Mono.just(refused(provider, t, number, begin, "disabled by operator"));
             }
+            if (skip.contains(provider.name())) {
+                return Mono.just(refused(provider, t, number, begin, "skipped"));
+            }
             double callCost = provider.cost(null);
             if (!state.breaker.tryAcquire(begin)) {
                 return Mono.just(refused(provider, t, number, begin, "breaker open"));
@@ -169,9 +175,13 @@ final class Execution<I, O> {
                     .onErrorResume(error -> Mono.just(error instanceof AttemptTimeout
                             ? Judgement.timedOut(Failure.timeout(limit).withCause(error))
                             : Judgement.failed(router.classify(error))))
-                    .flatMap(judgement -> settled.compareAndSet(false, true)
-                            ? Mono.just(settle(state, provider, t, number, begin, byDeadline, judgement))
-                            : Mono.empty())
+                    .flatMap(judgement -> {
+                        if (settled.compareAndSet(false, true)) {
+                            return Mono.just(settle(state, provider, t, number, begin, byDeadline, judgement));
+                        }
+                        discard(judgement.value());
+                        return Mono.empty();
+                    })
                     .doOnCancel(() -> {
                         if (settled.compareAndSet(false, true)) {
                             long now = now();
@@ -193,8 +203,8 @@ final class Execution<I, O> {
     /** Checks an answer; a check that throws rejects the answer, not the provider that gave it. */
     private Judgement<O> judge(O value) {
         try {
-            for (Validator<? super O> validator : route.validators()) {
-                Optional<Failure> rejection = validator.check(value);
+            for (RequestValidator<? super I, ? super O> validator : route.validators()) {
+                Optional<Failure> rejection = validator.check(request, value);
                 if (rejection.isPresent()) {
                     return new Judgement<>(value, rejection.get(), Double.NaN, false);
                 }
@@ -435,6 +445,13 @@ final class Execution<I, O> {
         return scheduler.now(TimeUnit.NANOSECONDS);
     }
 
+    /** Hands an answer nobody will receive to the caller's discard hook (a stream to cancel, a buffer to release). */
+    private void discard(O value) {
+        if (value != null) {
+            Operators.onDiscard(value, context instanceof reactor.util.context.Context c ? c : reactor.util.context.Context.of(context));
+        }
+    }
+
     /**
      * One attempt and its hedges racing: the first valid answer wins and the others are cancelled. A
      * failure ends the race only when nothing else is in flight, so an attempt that fails before its
@@ -472,6 +489,7 @@ final class Execution<I, O> {
                     dispose(finish());
                     Verdict<O> unclaimed = result.getAndSet(null);
                     if (unclaimed != null) {
+                        discard(unclaimed.value);
                         record(unclaimed, Attempt.Result.CANCELLED, null);
                     }
                 });
@@ -563,7 +581,11 @@ final class Execution<I, O> {
                 }
             }
             if (losers == null) {
-                keepBest(verdict);
+                if (verdict.failure == null) {
+                    discard(verdict.value);
+                } else {
+                    keepBest(verdict);
+                }
                 record(verdict, verdict.failure == null ? Attempt.Result.SUCCESS : Attempt.Result.FAILURE,
                         verdict.failure == null ? "lost the race" : null);
                 return;

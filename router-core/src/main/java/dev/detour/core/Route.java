@@ -48,7 +48,7 @@ public final class Route<I, O> {
     private final String name;
     private final Duration deadline;
     private final List<Tier<I, O>> tiers;
-    private final List<Validator<? super O>> validators;
+    private final List<RequestValidator<? super I, ? super O>> validators;
     private final ToDoubleFunction<? super O> confidence;
     private final double confidenceFloor;
     private final Set<FailureKind> fallbackOn;
@@ -81,7 +81,15 @@ public final class Route<I, O> {
 
     /** Runs {@code request} through the route and returns the answer with who served it and the trail. */
     public Mono<Outcome<O>> execute(I request) {
-        return Execution.run(this, request);
+        return Execution.run(this, request, Set.of());
+    }
+
+    /**
+     * Like {@link #execute(Object)}, but never calls the providers named in {@code skip} (e.g. the one
+     * whose stream just failed); they appear in the trail as unavailable.
+     */
+    public Mono<Outcome<O>> execute(I request, Set<String> skip) {
+        return Execution.run(this, request, Set.copyOf(skip));
     }
 
     /** The route's name. */
@@ -130,7 +138,7 @@ public final class Route<I, O> {
         return lastKnownGood;
     }
 
-    List<Validator<? super O>> validators() {
+    List<RequestValidator<? super I, ? super O>> validators() {
         return validators;
     }
 
@@ -154,7 +162,7 @@ public final class Route<I, O> {
         private final String name;
         private Duration deadline = DEFAULT_DEADLINE;
         private final List<Tier<I, O>> tiers = new ArrayList<>();
-        private final List<Validator<? super O>> validators = new ArrayList<>();
+        private final List<RequestValidator<? super I, ? super O>> validators = new ArrayList<>();
         private ToDoubleFunction<? super O> confidence;
         private double confidenceFloor;
         private Set<FailureKind> fallbackOn = FailureKind.DEFAULT_FALLBACK;
@@ -197,6 +205,13 @@ public final class Route<I, O> {
 
         /** Adds a validator every answer must pass; a rejected answer falls back like a failure. */
         public Builder<I, O> validate(Validator<? super O> validator) {
+            Objects.requireNonNull(validator, "validator");
+            validators.add((request, answer) -> validator.check(answer));
+            return this;
+        }
+
+        /** Adds a check of every answer against its request; a rejected answer falls back like a failure. */
+        public Builder<I, O> validate(RequestValidator<? super I, ? super O> validator) {
             validators.add(Objects.requireNonNull(validator, "validator"));
             return this;
         }

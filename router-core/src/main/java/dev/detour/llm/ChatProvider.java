@@ -1,0 +1,20 @@
+package dev.detour.llm;
+
+import dev.detour.core.AttemptContext;
+import dev.detour.core.Provider;
+import reactor.core.publisher.Flux;
+
+/**
+ * An LLM provider: a whole answer ({@link #call}) or a stream of chunks ({@link #stream}). Both are
+ * lazy and cancellable; cancelling closes the upstream connection. Failures are
+ * {@link dev.detour.core.ProviderException}s of the engine's failure kinds.
+ */
+public interface ChatProvider extends Provider<ChatRequest, ChatResponse> {
+
+    /**
+     * Streams the answer to {@code request}. The stream completes only after the provider said the
+     * answer is complete ({@code [DONE]}, {@code message_stop}); a stream cut before that ends in an
+     * error, never in a clean completion.
+     */
+    Flux<ChatChunk> stream(ChatRequest request, AttemptContext context);
+}

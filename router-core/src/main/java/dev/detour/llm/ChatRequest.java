@@ -1,0 +1,133 @@
+package dev.detour.llm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Objects;
+
+/**
+ * A chat request in the OpenAI chat-completions shape ({@code model}, {@code messages}, {@code tools},
+ * {@code response_format}, sampling options, {@code stream} …). It wraps the JSON as received, so every
+ * field, known to Detour or not, is passed on to the provider. Immutable: the {@code with…} methods
+ * return changed copies.
+ */
+public final class ChatRequest {
+
+    private final ObjectNode json;
+
+    private ChatRequest(ObjectNode json) {
+        this.json = json;
+    }
+
+    /**
+     * Reads and checks a request body: a JSON object with a non-empty string {@code model} and a
+     * non-empty array {@code messages} of objects that each have a string {@code role}.
+     *
+     * @throws InvalidChatException naming the field that is wrong
+     */
+    public static ChatRequest parse(byte[] body) {
+        return of(Json.object(body, "request body"));
+    }
+
+    /** Checks and wraps {@code json} (which the request then owns). */
+    public static ChatRequest of(ObjectNode json) {
+        JsonNode model = json.get("model");
+        if (model == null || !model.isTextual() || model.asText().isBlank()) {
+            throw new InvalidChatException("'model' is required and must be a non-empty string");
+        }
+        JsonNode messages = json.get("messages");
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            throw new InvalidChatException("'messages' is required and must be a non-empty array");
+        }
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode message = messages.get(i);
+            if (!message.isObject() || !message.path("role").isTextual()) {
+                throw new InvalidChatException("'messages[" + i + "].role' is required and must be a string");
+            }
+        }
+        JsonNode stream = json.get("stream");
+        if (stream != null && !stream.isBoolean() && !stream.isNull()) {
+            throw new InvalidChatException("'stream' must be a boolean");
+        }
+        return new ChatRequest(json);
+    }
+
+    /** A request of {@code model} with one user message. */
+    public static ChatRequest user(String model, String content) {
+        ObjectNode json = Json.MAPPER.createObjectNode();
+        json.put("model", Objects.requireNonNull(model, "model"));
+        json.putArray("messages").addObject().put("role", "user").put("content", content);
+        return new ChatRequest(json);
+    }
+
+    /** The model (or route alias) asked for. */
+    public String model() {
+        return json.get("model").asText();
+    }
+
+    /** Whether the caller asked for a stream of chunks. */
+    public boolean stream() {
+        return json.path("stream").asBoolean(false);
+    }
+
+    /** The messages, as JSON (do not change them). */
+    public ArrayNode messages() {
+        return (ArrayNode) json.get("messages");
+    }
+
+    /** The {@code response_format}, or a missing node. */
+    public JsonNode responseFormat() {
+        return json.path("response_format");
+    }
+
+    /** The whole request as JSON (do not change it; use the {@code with…} methods). */
+    public ObjectNode json() {
+        return json;
+    }
+
+    /** A copy asking for {@code model}. */
+    public ChatRequest withModel(String model) {
+        if (model.equals(model())) {
+            return this;
+        }
+        ObjectNode copy = json.deepCopy();
+        copy.put("model", model);
+        return new ChatRequest(copy);
+    }
+
+    /** A copy that asks, or does not ask, for a stream (with usage in the last chunk when it does). */
+    public ChatRequest withStream(boolean stream) {
+        if (stream == stream() && (!stream || json.path("stream_options").path("include_usage").asBoolean(false))) {
+            return this;
+        }
+        ObjectNode copy = json.deepCopy();
+        copy.put("stream", stream);
+        if (stream) {
+            ObjectNode options = copy.withObjectProperty("stream_options");
+            options.put("include_usage", true);
+        } else {
+            copy.remove("stream_options");
+        }
+        return new ChatRequest(copy);
+    }
+
+    /**
+     * A copy that asks the model to continue an answer cut off after {@code partial}: the partial
+     * text as the assistant's last message, then an instruction to go on from exactly there without
+     * repeating it.
+     */
+    public ChatRequest continuing(String partial) {
+        ObjectNode copy = json.deepCopy();
+        ArrayNode messages = (ArrayNode) copy.get("messages");
+        messages.addObject().put("role", "assistant").put("content", partial);
+        messages.addObject().put("role", "user").put("content",
+                "Your previous answer was cut off. Continue it from exactly where it stopped, "
+                        + "without repeating anything already written and without any preamble.");
+        return new ChatRequest(copy);
+    }
+
+    @Override
+    public String toString() {
+        return "ChatRequest[model=" + model() + ", messages=" + messages().size() + ", stream=" + stream() + "]";
+    }
+}

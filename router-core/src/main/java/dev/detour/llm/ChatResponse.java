@@ -1,0 +1,83 @@
+package dev.detour.llm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * A complete chat answer in the OpenAI {@code chat.completion} shape. It wraps the provider's JSON,
+ * so fields Detour does not know reach the caller too.
+ */
+public final class ChatResponse {
+
+    private final ObjectNode json;
+
+    private ChatResponse(ObjectNode json) {
+        this.json = json;
+    }
+
+    /** Wraps an OpenAI {@code chat.completion} object; it must have a {@code choices} array. */
+    public static ChatResponse of(ObjectNode json) {
+        if (!json.path("choices").isArray()) {
+            throw new InvalidChatException("answer has no 'choices' array");
+        }
+        return new ChatResponse(json);
+    }
+
+    /** An answer with one assistant message. */
+    public static ChatResponse of(String id, String model, String content, String finishReason, Usage usage) {
+        ObjectNode json = Json.MAPPER.createObjectNode();
+        json.put("id", id);
+        json.put("object", "chat.completion");
+        json.put("created", System.currentTimeMillis() / 1000);
+        json.put("model", model);
+        ObjectNode choice = json.putArray("choices").addObject();
+        choice.put("index", 0);
+        choice.putObject("message").put("role", "assistant").put("content", content);
+        choice.put("finish_reason", finishReason);
+        if (usage != null) {
+            json.set("usage", usage.toJson());
+        }
+        return new ChatResponse(json);
+    }
+
+    /** The model that answered. */
+    public String model() {
+        return Json.text(json, "model");
+    }
+
+    /** The first choice's text, or null when it has none (e.g. only tool calls). */
+    public String content() {
+        return Json.text(json.path("choices").path(0).path("message"), "content");
+    }
+
+    /** The first choice's finish reason ({@code stop}, {@code length}, {@code tool_calls}, {@code content_filter}), or null. */
+    public String finishReason() {
+        return Json.text(json.path("choices").path(0), "finish_reason");
+    }
+
+    /** Whether the first choice calls tools. */
+    public boolean hasToolCalls() {
+        JsonNode calls = json.path("choices").path(0).path("message").path("tool_calls");
+        return calls.isArray() && !calls.isEmpty();
+    }
+
+    /** The first choice's token log-probabilities ({@code logprobs.content}), or a missing node. */
+    public JsonNode logprobs() {
+        return json.path("choices").path(0).path("logprobs").path("content");
+    }
+
+    /** Tokens used, or null when the provider did not say. */
+    public Usage usage() {
+        return Usage.of(json.get("usage"));
+    }
+
+    /** The answer as JSON (do not change it). */
+    public ObjectNode json() {
+        return json;
+    }
+
+    @Override
+    public String toString() {
+        return "ChatResponse[model=" + model() + ", finish=" + finishReason() + "]";
+    }
+}

@@ -1,0 +1,76 @@
+package dev.detour.llm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.detour.core.Failure;
+import dev.detour.core.ProviderException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+
+/** Turns what an HTTP provider answered into the engine's failures. Never includes request headers (keys). */
+public final class HttpFailures {
+
+    private static final int MAX_DETAIL = 300;
+
+    private HttpFailures() {
+    }
+
+    /**
+     * A provider's error status, with its Retry-After (seconds or an HTTP date) and the error message
+     * from its body (OpenAI's {@code error.message} or Anthropic's {@code error.message}), shortened.
+     */
+    public static ProviderException status(int status, String retryAfter, byte[] body) {
+        return new ProviderException(Failure.status(status, retryAfter(retryAfter), message(body)));
+    }
+
+    /** A 2xx answer that could not be used (not JSON, wrong shape, an error object in it). */
+    public static ProviderException malformed(String what) {
+        return new ProviderException(Failure.status(502, null, "malformed answer: " + shorten(what)));
+    }
+
+    /** The Retry-After header as a duration from now, or null when absent or unreadable. */
+    public static Duration retryAfter(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        String value = header.strip();
+        try {
+            long seconds = Long.parseLong(value);
+            return seconds < 0 ? null : Duration.ofSeconds(seconds);
+        } catch (NumberFormatException notSeconds) {
+            try {
+                ZonedDateTime at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
+                Duration wait = Duration.ofMillis(at.toInstant().toEpochMilli() - System.currentTimeMillis());
+                return wait.isNegative() ? Duration.ZERO : wait;
+            } catch (DateTimeParseException notADate) {
+                return null;
+            }
+        }
+    }
+
+    /** The error message in an error body, or a short excerpt of the body. */
+    public static String message(byte[] body) {
+        if (body == null || body.length == 0) {
+            return null;
+        }
+        try {
+            JsonNode json = Json.MAPPER.readTree(body);
+            JsonNode message = json == null ? null : json.path("error").path("message");
+            if (message != null && message.isTextual()) {
+                return shorten(message.asText());
+            }
+        } catch (java.io.IOException notJson) {
+            // fall through to an excerpt
+        }
+        return shorten(new String(body, 0, Math.min(body.length, MAX_DETAIL), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static String shorten(String text) {
+        if (text == null) {
+            return null;
+        }
+        String line = text.replace('\n', ' ').replace('\r', ' ');
+        return line.length() <= MAX_DETAIL ? line : line.substring(0, MAX_DETAIL) + "…";
+    }
+}

@@ -1,0 +1,96 @@
+package dev.detour.llm;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import io.netty.channel.ChannelOption;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+
+/**
+ * How Detour reaches one HTTP provider: its base URL, its own connection pool (with limits and idle
+ * eviction), the connect timeout and extra headers. An immutable value; each setter returns a copy.
+ */
+public final class HttpSettings {
+
+    private final String baseUrl;
+    private final int maxConnections;
+    private final int maxPending;
+    private final Duration maxIdleTime;
+    private final Duration connectTimeout;
+    private final Map<String, String> headers;
+
+    private HttpSettings(String baseUrl, int maxConnections, int maxPending, Duration maxIdleTime,
+                         Duration connectTimeout, Map<String, String> headers) {
+        this.baseUrl = baseUrl;
+        this.maxConnections = maxConnections;
+        this.maxPending = maxPending;
+        this.maxIdleTime = maxIdleTime;
+        this.connectTimeout = connectTimeout;
+        this.headers = headers;
+    }
+
+    /**
+     * Settings for {@code baseUrl} (e.g. {@code https://api.openai.com/v1}): up to 256 connections,
+     * 1,024 requests waiting for one, idle connections closed after 30 s, connect timeout 5 s.
+     */
+    public static HttpSettings of(String baseUrl) {
+        Objects.requireNonNull(baseUrl, "baseUrl");
+        if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
+            throw new InvalidChatException("base URL must start with http:// or https://, was " + baseUrl);
+        }
+        String trimmed = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        return new HttpSettings(trimmed, 256, 1024, Duration.ofSeconds(30), Duration.ofSeconds(5), Map.of());
+    }
+
+    /** A copy with at most {@code maxConnections} connections and {@code maxPending} requests waiting for one. */
+    public HttpSettings pool(int maxConnections, int maxPending) {
+        if (maxConnections < 1 || maxPending < 0) {
+            throw new InvalidChatException("pool needs maxConnections >= 1 and maxPending >= 0, was "
+                    + maxConnections + " and " + maxPending);
+        }
+        return new HttpSettings(baseUrl, maxConnections, maxPending, maxIdleTime, connectTimeout, headers);
+    }
+
+    /** A copy closing connections idle for {@code maxIdleTime}. */
+    public HttpSettings maxIdleTime(Duration maxIdleTime) {
+        return new HttpSettings(baseUrl, maxConnections, maxPending, Objects.requireNonNull(maxIdleTime), connectTimeout, headers);
+    }
+
+    /** A copy giving up on a connection after {@code connectTimeout}. */
+    public HttpSettings connectTimeout(Duration connectTimeout) {
+        return new HttpSettings(baseUrl, maxConnections, maxPending, maxIdleTime, Objects.requireNonNull(connectTimeout), headers);
+    }
+
+    /** A copy sending {@code name: value} with every request. */
+    public HttpSettings header(String name, String value) {
+        Map<String, String> more = new LinkedHashMap<>(headers);
+        more.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+        return new HttpSettings(baseUrl, maxConnections, maxPending, maxIdleTime, connectTimeout, Map.copyOf(more));
+    }
+
+    /** The base URL, without a trailing slash. */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    /** A client with its own pool named after {@code provider}. */
+    public HttpClient client(String provider) {
+        ConnectionProvider pool = ConnectionProvider.builder("detour-" + provider)
+                .maxConnections(maxConnections)
+                .pendingAcquireMaxCount(maxPending)
+                .maxIdleTime(maxIdleTime)
+                .evictInBackground(maxIdleTime)
+                .build();
+        return HttpClient.create(pool)
+                .baseUrl(baseUrl)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .headers(h -> headers.forEach(h::set));
+    }
+
+    @Override
+    public String toString() {
+        return "HttpSettings[" + baseUrl + ", maxConnections=" + maxConnections + "]";
+    }
+}
