@@ -1,6 +1,9 @@
 package dev.detour.core.stream;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.function.Predicate;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -16,12 +19,12 @@ import reactor.core.publisher.Sinks;
  */
 public final class Started<T> {
 
-    private final T first;
+    private final List<T> head;
     private final Flux<T> rest;
     private final Splitter<T> upstream;
 
-    private Started(T first, Flux<T> rest, Splitter<T> upstream) {
-        this.first = first;
+    private Started(List<T> head, Flux<T> rest, Splitter<T> upstream) {
+        this.head = head;
         this.rest = rest;
         this.upstream = upstream;
     }
@@ -32,17 +35,27 @@ public final class Started<T> {
      * Cancelling before the first element cancels the stream.
      */
     public static <T> Mono<Started<T>> of(Flux<T> stream) {
+        return of(stream, element -> true);
+    }
+
+    /**
+     * Like {@link #of(Flux)}, but the stream counts as started only at the first element that
+     * {@code starts} (e.g. the first chunk with text, not an empty opening chunk); the elements before it
+     * are kept and come first.
+     */
+    public static <T> Mono<Started<T>> of(Flux<T> stream, Predicate<? super T> starts) {
         Objects.requireNonNull(stream, "stream");
+        Objects.requireNonNull(starts, "starts");
         return Mono.create(sink -> {
-            Splitter<T> splitter = new Splitter<>(sink);
+            Splitter<T> splitter = new Splitter<>(sink, starts);
             sink.onCancel(splitter::cancelBeforeFirst);
             stream.contextWrite(sink.contextView()).subscribe(splitter);
         });
     }
 
-    /** The first element. */
-    public T first() {
-        return first;
+    /** The elements up to and including the one that started the stream. */
+    public List<T> head() {
+        return head;
     }
 
     /** The elements after the first; subscribe once. Cancelling it cancels the stream. */
@@ -58,11 +71,14 @@ public final class Started<T> {
     private static final class Splitter<T> extends BaseSubscriber<T> {
 
         private final MonoSink<Started<T>> sink;
+        private final Predicate<? super T> starts;
         private final Sinks.Many<T> rest = Sinks.many().unicast().onBackpressureBuffer();
+        private List<T> head = new ArrayList<>(2);
         private boolean started;
 
-        Splitter(MonoSink<Started<T>> sink) {
+        Splitter(MonoSink<Started<T>> sink, Predicate<? super T> starts) {
             this.sink = sink;
+            this.starts = starts;
         }
 
         void cancelBeforeFirst() {
@@ -77,8 +93,13 @@ public final class Started<T> {
                 rest.tryEmitNext(value);
                 return;
             }
-            started = true;
-            sink.success(new Started<>(value, rest.asFlux().doOnCancel(this::dispose), this));
+            head.add(value);
+            if (starts.test(value)) {
+                started = true;
+                List<T> first = List.copyOf(head);
+                head = null;
+                sink.success(new Started<>(first, rest.asFlux().doOnCancel(this::dispose), this));
+            }
         }
 
         @Override

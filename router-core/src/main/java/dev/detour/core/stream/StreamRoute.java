@@ -76,7 +76,7 @@ public final class StreamRoute<I, T> {
                     Started<T> started = outcome.value();
                     String provider = outcome.provider();
                     progress.finished = false;
-                    Flux<T> body = Flux.concat(Mono.just(started.first()), started.rest()).doOnCancel(started::cancel);
+                    Flux<T> body = Flux.concat(Flux.fromIterable(started.head()), started.rest()).doOnCancel(started::cancel);
                     if (idleTimeout != null) {
                         body = body.timeout(idleTimeout);
                     }
