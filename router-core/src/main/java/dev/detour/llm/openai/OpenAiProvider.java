@@ -1,0 +1,195 @@
+package dev.detour.llm.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.core.AttemptContext;
+import dev.detour.core.Failure;
+import dev.detour.core.ProviderException;
+import dev.detour.llm.ApiKey;
+import dev.detour.llm.ChatChunk;
+import dev.detour.llm.ChatProvider;
+import dev.detour.llm.ChatRequest;
+import dev.detour.llm.ChatResponse;
+import dev.detour.llm.HttpFailures;
+import dev.detour.llm.HttpSettings;
+import dev.detour.llm.InvalidChatException;
+import dev.detour.llm.Json;
+import dev.detour.llm.sse.SseEvent;
+import dev.detour.llm.sse.SseException;
+import dev.detour.llm.sse.SseParser;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import java.util.Objects;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.HttpClientResponse;
+
+/**
+ * A provider that speaks the OpenAI chat-completions API: OpenAI itself, and every server that copies it
+ * (vLLM, Ollama's OpenAI API, DeepSeek, Groq, OpenRouter …), which differ only in base URL and key.
+ *
+ * <pre>{@code
+ * ChatProvider openai = OpenAiProvider.builder("openai", HttpSettings.of("https://api.openai.com/v1"))
+ *         .apiKey(ApiKey.fromEnv("OPENAI_API_KEY"))
+ *         .build();
+ * }</pre>
+ */
+public final class OpenAiProvider implements ChatProvider {
+
+    private static final int MAX_EVENT_BYTES = 1 << 20;
+    private static final byte[] NO_BODY = new byte[0];
+
+    private final String name;
+    private final String model;
+    private final HttpSettings settings;
+    private final HttpClient http;
+
+    private OpenAiProvider(Builder builder) {
+        this.name = builder.name;
+        this.model = builder.model;
+        this.settings = builder.settings;
+        HttpClient client = builder.settings.client(builder.name)
+                .headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON));
+        if (builder.apiKey != null) {
+            String authorization = "Bearer " + builder.apiKey.reveal();
+            client = client.headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, authorization));
+        }
+        this.http = client;
+    }
+
+    /** A builder of a provider named {@code name} reached by {@code settings}. */
+    public static Builder builder(String name, HttpSettings settings) {
+        return new Builder(name, settings);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Mono<ChatResponse> call(ChatRequest request, AttemptContext context) {
+        byte[] body = Json.bytes(outgoing(request).withStream(false).json());
+        return http.post()
+                .uri("/chat/completions")
+                .send(Mono.fromCallable(() -> Unpooled.wrappedBuffer(body)))
+                .responseSingle((response, content) -> content.asByteArray()
+                        .defaultIfEmpty(NO_BODY)
+                        .map(bytes -> answer(response, bytes)));
+    }
+
+    @Override
+    public Flux<ChatChunk> stream(ChatRequest request, AttemptContext context) {
+        byte[] body = Json.bytes(outgoing(request).withStream(true).json());
+        return http.post()
+                .uri("/chat/completions")
+                .send(Mono.fromCallable(() -> Unpooled.wrappedBuffer(body)))
+                .response((response, content) -> {
+                    int status = response.status().code();
+                    if (status < 200 || status > 299) {
+                        return content.aggregate().asByteArray().defaultIfEmpty(NO_BODY)
+                                .flatMapMany(bytes -> Flux.error(HttpFailures.status(status,
+                                        response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER), bytes)));
+                    }
+                    return chunks(SseParser.decode(content, MAX_EVENT_BYTES));
+                });
+    }
+
+    private ChatRequest outgoing(ChatRequest request) {
+        return model == null ? request : request.withModel(model);
+    }
+
+    private static ChatResponse answer(HttpClientResponse response, byte[] body) {
+        int status = response.status().code();
+        if (status < 200 || status > 299) {
+            throw HttpFailures.status(status, response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER), body);
+        }
+        ObjectNode json;
+        try {
+            json = Json.object(body, "answer");
+        } catch (InvalidChatException e) {
+            throw HttpFailures.malformed(e.getMessage());
+        }
+        rejectErrorObject(json);
+        try {
+            return ChatResponse.of(json);
+        } catch (InvalidChatException e) {
+            throw HttpFailures.malformed(e.getMessage());
+        }
+    }
+
+    private static Flux<ChatChunk> chunks(Flux<SseEvent> events) {
+        return events
+                .onErrorMap(SseException.class, e -> new ProviderException(Failure.connection(e.getMessage())))
+                .concatWith(Flux.error(() -> new ProviderException(Failure.connection("stream ended before [DONE]"))))
+                .takeUntil(SseEvent::isDone)
+                .filter(event -> !event.isDone())
+                .map(event -> {
+                    ObjectNode json;
+                    try {
+                        json = Json.object(event.data(), "stream chunk");
+                    } catch (InvalidChatException e) {
+                        throw HttpFailures.malformed(e.getMessage());
+                    }
+                    rejectErrorObject(json);
+                    try {
+                        return ChatChunk.of(json);
+                    } catch (InvalidChatException e) {
+                        throw HttpFailures.malformed(e.getMessage());
+                    }
+                });
+    }
+
+    /** An {@code error} object in a 2xx answer or chunk is a provider failure, classified by its type. */
+    private static void rejectErrorObject(ObjectNode json) {
+        JsonNode error = json.get("error");
+        if (error == null || error.isNull()) {
+            return;
+        }
+        String message = error.path("message").asText("error object in answer");
+        String type = error.path("type").asText("") + " " + error.path("code").asText("");
+        int status = type.contains("rate_limit") ? 429 : type.contains("invalid_request") ? 400 : 502;
+        throw new ProviderException(Failure.status(status, null, message));
+    }
+
+    @Override
+    public String toString() {
+        return "OpenAiProvider[" + name + ", " + settings.baseUrl() + "]";
+    }
+
+    /** Builds an {@link OpenAiProvider}. */
+    public static final class Builder {
+
+        private final String name;
+        private final HttpSettings settings;
+        private ApiKey apiKey;
+        private String model;
+
+        private Builder(String name, HttpSettings settings) {
+            if (name == null || name.isBlank()) {
+                throw new InvalidChatException("a provider needs a name");
+            }
+            this.name = name;
+            this.settings = Objects.requireNonNull(settings, "settings");
+        }
+
+        /** The API key, sent as a bearer token; none for servers that need none. */
+        public Builder apiKey(ApiKey apiKey) {
+            this.apiKey = Objects.requireNonNull(apiKey, "apiKey");
+            return this;
+        }
+
+        /** The provider's model to ask for, whatever the request named (a route alias); unset, the request's. */
+        public Builder model(String model) {
+            this.model = Objects.requireNonNull(model, "model");
+            return this;
+        }
+
+        /** The provider. */
+        public OpenAiProvider build() {
+            return new OpenAiProvider(this);
+        }
+    }
+}
