@@ -1,0 +1,20 @@
+package dev.detour.sim;
+
+/**
+ * What a {@link SimulatedProvider} saw for one model since it started or was last
+ * {@linkplain SimulatedProvider#reset() reset}. Every request whose JSON body names the model counts,
+ * rejected ones (401, 400) too; each then ends exactly once, as completed or as a disconnect.
+ *
+ * @param model       the model name, as the requests gave it
+ * @param requests    requests received for the model
+ * @param completed   exchanges the simulator finished: answers, errors, and connections it closed on purpose
+ * @param disconnects exchanges whose connection the client closed (or that failed writing) before the simulator finished
+ * @param inFlight    exchanges open now; a gauge, so it also counts exchanges that were open at a reset
+ */
+public record ModelStats(String model, long requests, long completed, long disconnects, long inFlight) {
+
+    /** Nothing seen yet for {@code model}. */
+    public static ModelStats empty(String model) {
+        return new ModelStats(model, 0, 0, 0, 0);
+    }
+}

@@ -1,0 +1,143 @@
+package dev.detour.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.llm.ChatRequest;
+import dev.detour.llm.ChatResponse;
+import dev.detour.llm.Json;
+import dev.detour.llm.Usage;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.nio.charset.StandardCharsets;
+
+/** OpenAI chat completions: {@code POST /v1/chat/completions}, {@code chat.completion} and {@code chat.completion.chunk}. */
+final class OpenAiWire extends Wire {
+
+    static final OpenAiWire INSTANCE = new OpenAiWire();
+
+    private OpenAiWire() {
+    }
+
+    @Override
+    String path() {
+        return "/v1/chat/completions";
+    }
+
+    @Override
+    String idPrefix() {
+        return "chatcmpl-sim";
+    }
+
+    @Override
+    Rejection authenticate(HttpHeaders headers, String apiKey) {
+        String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
+        if (authorization == null || authorization.isBlank()) {
+            return new Rejection(401, "missing API key: send it as 'Authorization: Bearer <key>'");
+        }
+        if (!authorization.equals(bearer(apiKey))) {
+            return new Rejection(401, "incorrect API key provided");
+        }
+        return null;
+    }
+
+    @Override
+    Request read(byte[] body, ObjectNode json) {
+        ChatRequest request = ChatRequest.of(object(body, json));
+        ObjectNode fields = request.json();
+        int maxTokens = fields.hasNonNull("max_completion_tokens")
+                ? maxTokens(fields, "max_completion_tokens", false)
+                : maxTokens(fields, "max_tokens", false);
+        long prompt = 0;
+        for (JsonNode message : request.messages()) {
+            prompt += words(message.get("content"));
+        }
+        boolean includeUsage = fields.path("stream_options").path("include_usage").asBoolean(false);
+        return new Request(request.model(), request.stream(), includeUsage, maxTokens, prompt);
+    }
+
+    @Override
+    byte[] error(int status, String message) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ObjectNode error = body.putObject("error");
+        error.put("message", message);
+        error.put("type", status == 429 ? "requests" : status >= 500 ? "server_error" : "invalid_request_error");
+        error.putNull("param");
+        error.put("code", status == 401 ? "invalid_api_key" : status == 429 ? "rate_limit_exceeded"
+                : status == 404 ? "not_found" : null);
+        return Json.bytes(body);
+    }
+
+    @Override
+    byte[] answer(Answer answer) {
+        return Json.bytes(ChatResponse.of(answer.id(), answer.model(), answer.text(), finishReason(answer),
+                new Usage(answer.promptTokens(), answer.tokens().size())).json());
+    }
+
+    @Override
+    String preamble(Answer answer) {
+        return "";
+    }
+
+    @Override
+    String token(Answer answer, int index) {
+        ObjectNode chunk = chunk(answer);
+        ObjectNode choice = (ObjectNode) chunk.get("choices").get(0);
+        ObjectNode delta = choice.putObject("delta");
+        if (index == 0) {
+            delta.put("role", "assistant");
+        }
+        delta.put("content", answer.tokens().get(index));
+        choice.putNull("finish_reason");
+        return data(chunk);
+    }
+
+    @Override
+    String finish(Answer answer) {
+        StringBuilder events = new StringBuilder();
+        if (answer.tokens().isEmpty()) {
+            ObjectNode chunk = chunk(answer);
+            ObjectNode choice = (ObjectNode) chunk.get("choices").get(0);
+            choice.putObject("delta").put("role", "assistant").put("content", "");
+            choice.putNull("finish_reason");
+            events.append(data(chunk));
+        }
+        ObjectNode last = chunk(answer);
+        ObjectNode choice = (ObjectNode) last.get("choices").get(0);
+        choice.putObject("delta");
+        choice.put("finish_reason", finishReason(answer));
+        events.append(data(last));
+        if (answer.includeUsage()) {
+            ObjectNode usage = chunk(answer);
+            usage.putArray("choices");
+            usage.set("usage", new Usage(answer.promptTokens(), answer.tokens().size()).toJson());
+            events.append(data(usage));
+        }
+        return events.append("data: [DONE]\n\n").toString();
+    }
+
+    @Override
+    String streamError(int status, String message) {
+        return "data: " + new String(error(status, message), StandardCharsets.UTF_8) + "\n\n";
+    }
+
+    private static String finishReason(Answer answer) {
+        return answer.cutByMaxTokens() ? "length" : "stop";
+    }
+
+    private static ObjectNode chunk(Answer answer) {
+        ObjectNode chunk = Json.MAPPER.createObjectNode();
+        chunk.put("id", answer.id());
+        chunk.put("object", "chat.completion.chunk");
+        chunk.put("created", answer.created());
+        chunk.put("model", answer.model());
+        chunk.putArray("choices").addObject().put("index", 0);
+        if (answer.includeUsage()) {
+            chunk.putNull("usage");
+        }
+        return chunk;
+    }
+
+    private static String data(ObjectNode json) {
+        return "data: " + new String(Json.bytes(json), StandardCharsets.UTF_8) + "\n\n";
+    }
+}

@@ -1,0 +1,214 @@
+package dev.detour.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.llm.InvalidChatException;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
+import java.util.random.RandomGenerator;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+/** Answers one HTTP exchange of a {@link SimulatedProvider}: routing, authentication, behaviour, faults and timing. */
+final class SimHandler implements BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> {
+
+    private static final byte[] EMPTY = new byte[0];
+    private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] GARBAGE = "<!DOCTYPE html><html><body><h1>Service temporarily unavailable</h1></body></html>"
+            .getBytes(StandardCharsets.UTF_8);
+    private static final String GARBAGE_EVENT = "data: <!DOCTYPE html><html><body>not JSON</body></html>\n\n";
+    private static final String JSON = "application/json";
+    private static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final SimulatedProvider provider;
+
+    SimHandler(SimulatedProvider provider) {
+        this.provider = provider;
+    }
+
+    @Override
+    public Publisher<Void> apply(HttpServerRequest request, HttpServerResponse response) {
+        String uri = request.uri();
+        int query = uri.indexOf('?');
+        String path = query < 0 ? uri : uri.substring(0, query);
+        HttpMethod method = request.method();
+        if (path.equals("/health")) {
+            return request.receive().then(method.equals(HttpMethod.GET)
+                    ? json(response, 200, HEALTHY, Duration.ZERO, null, ModelState.Ticket.NONE)
+                    : notAllowed(OpenAiWire.INSTANCE, response, method, path, "GET"));
+        }
+        Wire wire = path.equals(OpenAiWire.INSTANCE.path()) ? OpenAiWire.INSTANCE
+                : path.equals(AnthropicWire.INSTANCE.path()) ? AnthropicWire.INSTANCE : null;
+        if (wire == null) {
+            return request.receive().then(json(response, 404,
+                    OpenAiWire.INSTANCE.error(404, "no route for " + method + " " + path), Duration.ZERO, null,
+                    ModelState.Ticket.NONE));
+        }
+        if (!method.equals(HttpMethod.POST)) {
+            return request.receive().then(notAllowed(wire, response, method, path, "POST"));
+        }
+        return request.receive().aggregate().asByteArray().defaultIfEmpty(EMPTY)
+                .flatMap(body -> exchange(wire, request, response, body));
+    }
+
+    private Mono<Void> exchange(Wire wire, HttpServerRequest request, HttpServerResponse response, byte[] body) {
+        ObjectNode json = Wire.lenientObject(body);
+        JsonNode model = json == null ? null : json.get("model");
+        if (model == null || !model.isTextual() || model.asText().isBlank()) {
+            return Mono.defer(() -> reply(wire, request, response, body, json, null, ModelState.Ticket.NONE));
+        }
+        ModelState state = provider.state(model.asText());
+        ModelState.Ticket ticket = state.open();
+        return Mono.defer(() -> reply(wire, request, response, body, json, state, ticket))
+                .doOnSuccess(done -> ticket.ended())
+                .doOnError(ticket::failed)
+                .doOnCancel(ticket::ended);
+    }
+
+    private Mono<Void> reply(Wire wire, HttpServerRequest request, HttpServerResponse response, byte[] body,
+            ObjectNode json, ModelState state, ModelState.Ticket ticket) {
+        String apiKey = provider.apiKey();
+        if (apiKey != null) {
+            Wire.Rejection rejection = wire.authenticate(request.requestHeaders(), apiKey);
+            if (rejection != null) {
+                return error(wire, response, rejection.status(), rejection.message(), Duration.ZERO, null, ticket);
+            }
+        }
+        Wire.Request parsed;
+        try {
+            parsed = wire.read(body, json);
+        } catch (InvalidChatException e) {
+            return error(wire, response, 400, e.getMessage(), Duration.ZERO, null, ticket);
+        }
+        String model = parsed.model();
+        Behaviour step = provider.behaviour(model).step(state.nextPosition());
+        RandomGenerator random = state.random();
+        Fault fault = step.pickFault(random);
+        Duration latency = step.latency().sample(random);
+        List<String> tokens = fault != null && fault.kind() == Fault.Kind.EMPTY_ANSWER ? List.of() : step.tokensFor(model);
+        boolean cutByMaxTokens = parsed.maxTokens() > 0 && tokens.size() > parsed.maxTokens();
+        if (cutByMaxTokens) {
+            tokens = tokens.subList(0, parsed.maxTokens());
+        }
+        Wire.Answer answer = new Wire.Answer(wire.idPrefix() + IDS.incrementAndGet(), model,
+                System.currentTimeMillis() / 1000, tokens, cutByMaxTokens, parsed.promptTokens(), parsed.includeUsage());
+        return parsed.stream()
+                ? stream(wire, response, answer, fault, latency, step.pacing(), ticket)
+                : single(wire, response, answer, fault, latency, ticket);
+    }
+
+    private Mono<Void> single(Wire wire, HttpServerResponse response, Wire.Answer answer, Fault fault, Duration latency,
+            ModelState.Ticket ticket) {
+        if (fault == null) {
+            return json(response, 200, wire.answer(answer), latency, null, ticket);
+        }
+        return switch (fault.kind()) {
+            case STATUS, ERROR_MID_STREAM -> error(wire, response, fault.status(), message(fault, answer.model()), latency,
+                    fault.retryAfter(), ticket);
+            case STALL, STALL_AFTER -> Mono.never();
+            case CUT_AFTER -> after(latency, "").then(cut(response, ticket));
+            case END_AFTER -> {
+                byte[] whole = wire.answer(answer);
+                yield json(response, 200, Arrays.copyOf(whole, whole.length / 2), latency, null, ticket);
+            }
+            case GARBAGE -> json(response, 200, GARBAGE, latency, null, ticket);
+            case EMPTY_ANSWER -> json(response, 200, wire.answer(answer), latency, null, ticket);
+            case ERROR_IN_200 -> json(response, 200, wire.error(fault.status(), message(fault, answer.model())), latency, null, ticket);
+        };
+    }
+
+    private Mono<Void> stream(Wire wire, HttpServerResponse response, Wire.Answer answer, Fault fault, Duration latency,
+            Duration pacing, ModelState.Ticket ticket) {
+        int all = answer.tokens().size();
+        if (fault == null) {
+            return sse(response, events(wire, answer, latency, pacing, all, wire.finish(answer)), ticket);
+        }
+        int some = Math.min(fault.afterTokens(), all);
+        return switch (fault.kind()) {
+            case STATUS -> error(wire, response, fault.status(), message(fault, answer.model()), latency, fault.retryAfter(), ticket);
+            case ERROR_IN_200 -> json(response, 200, wire.error(fault.status(), message(fault, answer.model())), latency, null, ticket);
+            case GARBAGE -> sse(response, after(latency, GARBAGE_EVENT).flux(), ticket);
+            case STALL -> sse(response, Flux.concat(Mono.just(wire.preamble(answer)).filter(s -> !s.isEmpty()), Mono.never()), ticket);
+            case STALL_AFTER -> sse(response, events(wire, answer, latency, pacing, some, "").concatWith(Mono.never()), ticket);
+            case CUT_AFTER -> sse(response, events(wire, answer, latency, pacing, some, ""), ticket).then(cut(response, ticket));
+            case END_AFTER -> sse(response, events(wire, answer, latency, pacing, some, ""), ticket);
+            case ERROR_MID_STREAM -> sse(response, events(wire, answer, latency, pacing, some,
+                    wire.streamError(fault.status(), message(fault, answer.model()))), ticket);
+            case EMPTY_ANSWER -> sse(response, events(wire, answer, latency, pacing, all, wire.finish(answer)), ticket);
+        };
+    }
+
+    /** The preamble at once, {@code count} tokens (the first after {@code latency}, the others {@code pacing} apart), then {@code tail}. */
+    private static Flux<String> events(Wire wire, Wire.Answer answer, Duration latency, Duration pacing, int count, String tail) {
+        Flux<String> tokens = Flux.range(0, count)
+                .concatMap(index -> after(index == 0 ? latency : pacing, index).map(i -> wire.token(answer, i)));
+        Mono<String> end = (count == 0 ? after(latency, tail) : Mono.just(tail)).filter(text -> !text.isEmpty());
+        return Flux.concat(Mono.fromSupplier(() -> wire.preamble(answer)).filter(text -> !text.isEmpty()), tokens, end);
+    }
+
+    private static String message(Fault fault, String model) {
+        return switch (fault.kind()) {
+            case STATUS -> fault.status() == 429
+                    ? "simulated rate limit for model '" + model + "': retry after " + seconds(fault.retryAfter()) + " s"
+                    : "simulated " + fault.status() + " for model '" + model + "'";
+            case ERROR_IN_200 -> "simulated error inside a 200 answer for model '" + model + "'";
+            case ERROR_MID_STREAM -> "simulated " + fault.status() + " after " + fault.afterTokens() + " tokens for model '"
+                    + model + "'";
+            default -> "simulated " + fault.kind() + " for model '" + model + "'";
+        };
+    }
+
+    private static Mono<Void> cut(HttpServerResponse response, ModelState.Ticket ticket) {
+        return Mono.defer(() -> {
+            ticket.sent();
+            response.withConnection(connection -> connection.channel().close());
+            return Mono.never();
+        });
+    }
+
+    private static Mono<Void> sse(HttpServerResponse response, Flux<String> events, ModelState.Ticket ticket) {
+        response.status(200)
+                .header(HttpHeaderNames.CONTENT_TYPE, EVENT_STREAM)
+                .header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+        return response.sendHeaders().sendString(events.doOnComplete(ticket::sent), StandardCharsets.UTF_8).then();
+    }
+
+    private static Mono<Void> error(Wire wire, HttpServerResponse response, int status, String message, Duration delay,
+            Duration retryAfter, ModelState.Ticket ticket) {
+        return json(response, status, wire.error(status, message), delay, retryAfter, ticket);
+    }
+
+    private static Mono<Void> notAllowed(Wire wire, HttpServerResponse response, HttpMethod method, String path, String allowed) {
+        response.header(HttpHeaderNames.ALLOW, allowed);
+        return error(wire, response, 405, method + " is not allowed on " + path + "; use " + allowed, Duration.ZERO, null,
+                ModelState.Ticket.NONE);
+    }
+
+    private static Mono<Void> json(HttpServerResponse response, int status, byte[] body, Duration delay, Duration retryAfter,
+            ModelState.Ticket ticket) {
+        response.status(status).header(HttpHeaderNames.CONTENT_TYPE, JSON);
+        if (retryAfter != null) {
+            response.header(HttpHeaderNames.RETRY_AFTER, Long.toString(seconds(retryAfter)));
+        }
+        return response.sendByteArray(after(delay, body).doOnNext(bytes -> ticket.sent())).then();
+    }
+
+    private static long seconds(Duration duration) {
+        long seconds = duration.getSeconds();
+        return duration.getNano() > 0 ? seconds + 1 : seconds;
+    }
+
+    private static <T> Mono<T> after(Duration delay, T value) {
+        return delay.isZero() ? Mono.just(value) : Mono.delay(delay).thenReturn(value);
+    }
+}

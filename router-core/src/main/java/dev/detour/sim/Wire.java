@@ -1,0 +1,111 @@
+package dev.detour.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.llm.InvalidChatException;
+import dev.detour.llm.Json;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.io.IOException;
+import java.util.List;
+
+/** One provider wire protocol: how it authenticates, reads requests and writes answers, streams and errors. */
+abstract class Wire {
+
+    /** A request refused before it reaches a behaviour. */
+    record Rejection(int status, String message) {
+    }
+
+    /** What the simulator needs from a request body. */
+    record Request(String model, boolean stream, boolean includeUsage, int maxTokens, long promptTokens) {
+    }
+
+    /** The answer one request gets, before any fault spoils it. */
+    record Answer(String id, String model, long created, List<String> tokens, boolean cutByMaxTokens,
+            long promptTokens, boolean includeUsage) {
+
+        String text() {
+            return String.join("", tokens);
+        }
+    }
+
+    /** The path this protocol answers on. */
+    abstract String path();
+
+    /** The prefix of answer ids. */
+    abstract String idPrefix();
+
+    /** Null when the request may go on; otherwise why not. Only checked when the simulator has a key. */
+    abstract Rejection authenticate(HttpHeaders headers, String apiKey);
+
+    /** Reads a request body ({@code json} is null when {@code body} is not a JSON object). */
+    abstract Request read(byte[] body, ObjectNode json);
+
+    /** The error body for {@code status}. */
+    abstract byte[] error(int status, String message);
+
+    /** A complete, not streamed answer. */
+    abstract byte[] answer(Answer answer);
+
+    /** The events a stream sends before its first token; may be empty. */
+    abstract String preamble(Answer answer);
+
+    /** The event carrying token {@code index}. */
+    abstract String token(Answer answer, int index);
+
+    /** The events after the last token, up to the protocol's end of stream. */
+    abstract String finish(Answer answer);
+
+    /** An error event inside a stream. */
+    abstract String streamError(int status, String message);
+
+    /** A JSON object, or null when {@code body} is not one. */
+    static ObjectNode lenientObject(byte[] body) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(body);
+            return node instanceof ObjectNode object ? object : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The body as a JSON object, or the parser's precise complaint. */
+    static ObjectNode object(byte[] body, ObjectNode json) {
+        return json != null ? json : Json.object(body, "request body");
+    }
+
+    /** Checks an optional maximum of tokens; 0 when absent. */
+    static int maxTokens(ObjectNode json, String field, boolean required) {
+        JsonNode value = json.get(field);
+        if (value == null || value.isNull()) {
+            if (required) {
+                throw new InvalidChatException("'" + field + "' is required and must be a positive integer");
+            }
+            return 0;
+        }
+        if (!value.canConvertToInt() || !value.isIntegralNumber() || value.intValue() < 1) {
+            throw new InvalidChatException("'" + field + "' must be a positive integer, was " + value);
+        }
+        return value.intValue();
+    }
+
+    /** Words in a message's content: a string, or an array of parts with {@code text}. */
+    static long words(JsonNode content) {
+        if (content == null) {
+            return 0;
+        }
+        if (content.isTextual()) {
+            return Behaviour.tokenize(content.asText().strip()).size();
+        }
+        long words = 0;
+        if (content.isArray()) {
+            for (JsonNode part : content) {
+                words += words(part.get("text"));
+            }
+        }
+        return words;
+    }
+
+    static String bearer(String apiKey) {
+        return "Bearer " + apiKey;
+    }
+}
