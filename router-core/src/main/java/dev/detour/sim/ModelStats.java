@@ -7,8 +7,10 @@ package dev.detour.sim;
  *
  * @param model       the model name, as the requests gave it
  * @param requests    requests received for the model
- * @param completed   exchanges the simulator finished: answers, errors, and connections it closed on purpose
- * @param disconnects exchanges whose connection the client closed (or that failed writing) before the simulator finished
+ * @param completed   exchanges in which the simulator produced all it meant to send (an answer, an error, a stream up
+ *                    to its end or its fault), including connections it closed on purpose
+ * @param disconnects exchanges whose connection closed (the client hung up, or the simulator was closed) before the
+ *                    simulator produced all it meant to send: stalls, and answers still waiting out their latency
  * @param inFlight    exchanges open now; a gauge, so it also counts exchanges that were open at a reset
  */
 public record ModelStats(String model, long requests, long completed, long disconnects, long inFlight) {

@@ -123,7 +123,8 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
             }
             case GARBAGE -> json(response, 200, GARBAGE, latency, null, ticket);
             case EMPTY_ANSWER -> json(response, 200, wire.answer(answer), latency, null, ticket);
-            case ERROR_IN_200 -> json(response, 200, wire.error(fault.status(), message(fault, answer.model())), latency, null, ticket);
+            case ERROR_IN_200 -> json(response, 200, wire.error(fault.status(), message(fault, answer.model())), latency,
+                    null, ticket);
         };
     }
 
@@ -135,12 +136,16 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
         }
         int some = Math.min(fault.afterTokens(), all);
         return switch (fault.kind()) {
-            case STATUS -> error(wire, response, fault.status(), message(fault, answer.model()), latency, fault.retryAfter(), ticket);
-            case ERROR_IN_200 -> json(response, 200, wire.error(fault.status(), message(fault, answer.model())), latency, null, ticket);
+            case STATUS -> error(wire, response, fault.status(), message(fault, answer.model()), latency,
+                    fault.retryAfter(), ticket);
+            case ERROR_IN_200 -> json(response, 200, wire.error(fault.status(), message(fault, answer.model())), latency,
+                    null, ticket);
             case GARBAGE -> sse(response, after(latency, GARBAGE_EVENT).flux(), ticket);
-            case STALL -> sse(response, Flux.concat(Mono.just(wire.preamble(answer)).filter(s -> !s.isEmpty()), Mono.never()), ticket);
-            case STALL_AFTER -> sse(response, events(wire, answer, latency, pacing, some, "").concatWith(Mono.never()), ticket);
-            case CUT_AFTER -> sse(response, events(wire, answer, latency, pacing, some, ""), ticket).then(cut(response, ticket));
+            case STALL -> sse(response, events(wire, answer, Duration.ZERO, pacing, 0, "").concatWith(Mono.never()), ticket);
+            case STALL_AFTER -> sse(response, events(wire, answer, latency, pacing, some, "").concatWith(Mono.never()),
+                    ticket);
+            case CUT_AFTER -> sse(response, events(wire, answer, latency, pacing, some, ""), ticket)
+                    .then(cut(response, ticket));
             case END_AFTER -> sse(response, events(wire, answer, latency, pacing, some, ""), ticket);
             case ERROR_MID_STREAM -> sse(response, events(wire, answer, latency, pacing, some,
                     wire.streamError(fault.status(), message(fault, answer.model()))), ticket);
@@ -148,8 +153,9 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
         };
     }
 
-    /** The preamble at once, {@code count} tokens (the first after {@code latency}, the others {@code pacing} apart), then {@code tail}. */
-    private static Flux<String> events(Wire wire, Wire.Answer answer, Duration latency, Duration pacing, int count, String tail) {
+    /** The preamble at once, {@code count} tokens (the first after {@code latency}, then {@code pacing} apart), then {@code tail}. */
+    private static Flux<String> events(Wire wire, Wire.Answer answer, Duration latency, Duration pacing, int count,
+            String tail) {
         Flux<String> tokens = Flux.range(0, count)
                 .concatMap(index -> after(index == 0 ? latency : pacing, index).map(i -> wire.token(answer, i)));
         Mono<String> end = (count == 0 ? after(latency, tail) : Mono.just(tail)).filter(text -> !text.isEmpty());
@@ -188,14 +194,15 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
         return json(response, status, wire.error(status, message), delay, retryAfter, ticket);
     }
 
-    private static Mono<Void> notAllowed(Wire wire, HttpServerResponse response, HttpMethod method, String path, String allowed) {
+    private static Mono<Void> notAllowed(Wire wire, HttpServerResponse response, HttpMethod method, String path,
+            String allowed) {
         response.header(HttpHeaderNames.ALLOW, allowed);
         return error(wire, response, 405, method + " is not allowed on " + path + "; use " + allowed, Duration.ZERO, null,
                 ModelState.Ticket.NONE);
     }
 
-    private static Mono<Void> json(HttpServerResponse response, int status, byte[] body, Duration delay, Duration retryAfter,
-            ModelState.Ticket ticket) {
+    private static Mono<Void> json(HttpServerResponse response, int status, byte[] body, Duration delay,
+            Duration retryAfter, ModelState.Ticket ticket) {
         response.status(status).header(HttpHeaderNames.CONTENT_TYPE, JSON);
         if (retryAfter != null) {
             response.header(HttpHeaderNames.RETRY_AFTER, Long.toString(seconds(retryAfter)));

@@ -179,7 +179,10 @@ public final class SimulatedProvider implements AutoCloseable {
         private Builder() {
         }
 
-        /** Requires {@code apiKey}: {@code Authorization: Bearer <key>} (OpenAI), or {@code x-api-key} and {@code anthropic-version} (Anthropic). */
+        /**
+         * Requires {@code apiKey}: {@code Authorization: Bearer <key>} (OpenAI), or {@code x-api-key} and
+         * {@code anthropic-version} (Anthropic). Without a key, requests need neither.
+         */
         public Builder apiKey(String apiKey) {
             Objects.requireNonNull(apiKey, "apiKey");
             if (apiKey.isBlank()) {
