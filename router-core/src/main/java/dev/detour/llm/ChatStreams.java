@@ -116,7 +116,7 @@ public final class ChatStreams {
 
     /** A chunk with no text whose {@code x_detour.failover} names the providers before and after. */
     static ChatChunk marker(String from, String to) {
-        ChatChunk chunk = ChatChunk.of(null, null, null, null, null);
+        ChatChunk chunk = ChatChunk.of("detour-failover", to, null, null, null);
         chunk.json().putObject(MARKER_FIELD).putObject("failover").put("from", from).put("to", to);
         return chunk;
     }

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import io.netty.channel.ChannelOption;
+import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
@@ -13,6 +14,12 @@ import reactor.netty.resources.ConnectionProvider;
  * eviction), the connect timeout and extra headers. An immutable value; each setter returns a copy.
  */
 public final class HttpSettings {
+
+    /**
+     * The Reactor context key of a {@code Map<String, String>} of headers to send with the provider
+     * call made under that context (a request id, a user or session header an HTTP front end propagates).
+     */
+    public static final String PROPAGATED_HEADERS = "detour.propagated-headers";
 
     private final String baseUrl;
     private final int maxConnections;
@@ -86,7 +93,12 @@ public final class HttpSettings {
         return HttpClient.create(pool)
                 .baseUrl(baseUrl)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
-                .headers(h -> headers.forEach(h::set));
+                .headers(h -> headers.forEach(h::set))
+                .headersWhen(h -> Mono.deferContextual(context -> {
+                    Map<String, String> propagated = context.getOrDefault(PROPAGATED_HEADERS, Map.of());
+                    propagated.forEach(h::set);
+                    return Mono.just(h);
+                }));
     }
 
     @Override

@@ -13,7 +13,7 @@ public final class Budget {
     private static final int BUCKETS = 10;
     private static final Duration WINDOW = Duration.ofSeconds(10);
     private static final Budget RETRIES = new Budget(0.2, WINDOW, 10);
-    private static final Budget HEDGES = new Budget(0.1, WINDOW, 0);
+    private static final Budget HEDGES = new Budget(0.1, WINDOW, 10);
     private static final Budget UNLIMITED = new Budget(Double.POSITIVE_INFINITY, WINDOW, 0);
 
     private final double ratio;
@@ -31,7 +31,7 @@ public final class Budget {
         return RETRIES;
     }
 
-    /** The default hedge budget: 10 % of first attempts over 10 seconds. */
+    /** The default hedge budget: 10 % of first attempts over 10 seconds, plus 10 a window so a quiet route can hedge. */
     public static Budget hedges() {
         return HEDGES;
     }

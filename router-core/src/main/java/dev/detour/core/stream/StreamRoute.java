@@ -1,6 +1,7 @@
 package dev.detour.core.stream;
 
 import dev.detour.core.Failure;
+import dev.detour.core.Outcome;
 import dev.detour.core.Route;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,26 +70,51 @@ public final class StreamRoute<I, T> {
         return Flux.defer(() -> relay(request, request, Set.of(), new Progress(), null));
     }
 
+    /**
+     * Opens the stream: completes when the first element is in hand (so an HTTP server can send its
+     * headers, naming the provider, only then), or fails as the route does before it. The
+     * {@link Opened#elements()} must be subscribed, or {@link Opened#cancel()} called.
+     */
+    public Mono<Opened<T>> open(I request) {
+        return Mono.defer(() -> route.execute(request, Set.of())
+                .doOnDiscard(STARTED, Started::cancel)
+                .map(outcome -> new Opened<>(outcome, elements(outcome, request, Set.of(), new Progress(), null))));
+    }
+
+    /**
+     * An opened stream: the outcome that started it (provider, tier, attempts before the first element)
+     * and every element, the first ones included.
+     */
+    public record Opened<T>(Outcome<Started<T>> outcome, Flux<T> elements) {
+
+        /** Cancels a stream nobody will read. */
+        public void cancel() {
+            outcome.value().cancel();
+        }
+    }
+
     private Flux<T> relay(I original, I request, Set<String> skip, Progress progress, String previous) {
         return route.execute(request, skip)
                 .doOnDiscard(STARTED, Started::cancel)
-                .flatMapMany(outcome -> {
-                    Started<T> started = outcome.value();
-                    String provider = outcome.provider();
-                    progress.finished = false;
-                    Flux<T> body = Flux.concat(Flux.fromIterable(started.head()), started.rest()).doOnCancel(started::cancel);
-                    if (idleTimeout != null) {
-                        body = body.timeout(idleTimeout);
-                    }
-                    Flux<T> relayed = body
-                            .doOnNext(progress::add)
-                            .concatWith(Mono.defer(() -> progress.finished ? Mono.empty()
-                                    : Mono.error(new IllegalStateException("stream ended without its final chunk"))));
-                    if (previous != null) {
-                        relayed = Flux.concat(Mono.just(marker.apply(previous, provider)), relayed);
-                    }
-                    return relayed.onErrorResume(error -> failed(original, skip, progress, provider, error));
-                });
+                .flatMapMany(outcome -> elements(outcome, original, skip, progress, previous));
+    }
+
+    private Flux<T> elements(Outcome<Started<T>> outcome, I original, Set<String> skip, Progress progress, String previous) {
+        Started<T> started = outcome.value();
+        String provider = outcome.provider();
+        progress.finished = false;
+        Flux<T> body = Flux.concat(Flux.fromIterable(started.head()), started.rest()).doOnCancel(started::cancel);
+        if (idleTimeout != null) {
+            body = body.timeout(idleTimeout);
+        }
+        Flux<T> relayed = body
+                .doOnNext(progress::add)
+                .concatWith(Mono.defer(() -> progress.finished ? Mono.empty()
+                        : Mono.error(new IllegalStateException("stream ended without its final chunk"))));
+        if (previous != null) {
+            relayed = Flux.concat(Mono.just(marker.apply(previous, provider)), relayed);
+        }
+        return relayed.onErrorResume(error -> failed(original, skip, progress, provider, error));
     }
 
     private Flux<T> failed(I original, Set<String> skip, Progress progress, String provider, Throwable error) {

@@ -1,0 +1,103 @@
+package dev.detour.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.core.DeadlineExceededException;
+import dev.detour.core.ProviderException;
+import dev.detour.core.RouteFailedException;
+import dev.detour.core.stream.MidStreamException;
+import dev.detour.llm.InvalidChatException;
+import dev.detour.llm.Json;
+
+/**
+ * An error as an OpenAI-style JSON body with its HTTP status. Every failure the router can meet maps
+ * to one, with a precise message and never a stack trace.
+ *
+ * @param status  the HTTP status
+ * @param type    the OpenAI error type ({@code invalid_request_error}, {@code authentication_error} …)
+ * @param code    a short code, or null
+ * @param message what went wrong
+ */
+public record ApiError(int status, String type, String code, String message) {
+
+    /** 400: the request is malformed or invalid. */
+    public static ApiError badRequest(String message) {
+        return new ApiError(400, "invalid_request_error", null, message);
+    }
+
+    /** 401: no key, or a wrong one. */
+    public static ApiError unauthorized(String message) {
+        return new ApiError(401, "authentication_error", "invalid_api_key", message);
+    }
+
+    /** 404: no such model alias, route or path. */
+    public static ApiError notFound(String code, String message) {
+        return new ApiError(404, "invalid_request_error", code, message);
+    }
+
+    /** 413: the body is larger than the router accepts. */
+    public static ApiError tooLarge(long limit) {
+        return new ApiError(413, "invalid_request_error", "request_too_large", "request body is larger than " + limit + " bytes");
+    }
+
+    /** The error a failed route or request ends in. */
+    public static ApiError of(Throwable error) {
+        if (error instanceof ApiException api) {
+            return api.error();
+        }
+        if (error instanceof InvalidChatException invalid) {
+            return badRequest(invalid.getMessage());
+        }
+        if (error instanceof DeadlineExceededException deadline) {
+            return new ApiError(504, "timeout_error", "deadline_exceeded", deadline.getMessage());
+        }
+        if (error instanceof RouteFailedException failed) {
+            return new ApiError(502, "upstream_error", "all_providers_failed", failed.getMessage());
+        }
+        if (error instanceof MidStreamException midStream) {
+            return new ApiError(502, "upstream_error", "stream_failed", midStream.getMessage());
+        }
+        if (error instanceof ProviderException provider) {
+            int status = provider.failure().status();
+            if (status == 401 || status == 403) {
+                return new ApiError(502, "upstream_error", "provider_rejected_credentials",
+                        "the provider rejected the router's credentials: " + provider.getMessage());
+            }
+            if (status >= 400 && status < 500) {
+                return new ApiError(status, "invalid_request_error", null, provider.getMessage());
+            }
+            return new ApiError(502, "upstream_error", null, provider.getMessage());
+        }
+        return new ApiError(500, "server_error", null, "internal error: " + error.getClass().getSimpleName());
+    }
+
+    /** The error body. */
+    public ObjectNode json() {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ObjectNode error = body.putObject("error");
+        error.put("message", message);
+        error.put("type", type);
+        error.putNull("param");
+        if (code == null) {
+            error.putNull("code");
+        } else {
+            error.put("code", code);
+        }
+        return body;
+    }
+
+    /** An {@link ApiError} as an exception, for reactive pipelines. */
+    public static final class ApiException extends RuntimeException {
+
+        private final transient ApiError error;
+
+        public ApiException(ApiError error) {
+            super(error.message(), null, false, false);
+            this.error = error;
+        }
+
+        /** The error. */
+        public ApiError error() {
+            return error;
+        }
+    }
+}

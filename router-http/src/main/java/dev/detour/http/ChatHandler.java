@@ -1,0 +1,187 @@
+package dev.detour.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.core.Degraded;
+import dev.detour.core.Failure;
+import dev.detour.core.Outcome;
+import dev.detour.core.stream.StreamRoute;
+import dev.detour.http.gateway.Gateway;
+import dev.detour.llm.ChatChunk;
+import dev.detour.llm.ChatRequest;
+import dev.detour.llm.ChatStreams;
+import dev.detour.llm.HttpSettings;
+import dev.detour.llm.Json;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+import reactor.util.context.Context;
+
+/** {@code POST /v1/chat/completions} (JSON and SSE) and {@code GET /v1/models}. */
+final class ChatHandler {
+
+    private static final String JSON = "application/json";
+
+    private final Supplier<Gateway> gateway;
+    private final long maxBodyBytes;
+    private final List<String> propagate;
+    private final ClientAuth auth;
+    private final RequestLog log;
+
+    ChatHandler(Supplier<Gateway> gateway, long maxBodyBytes, List<String> propagate, ClientAuth auth, RequestLog log) {
+        this.gateway = gateway;
+        this.maxBodyBytes = maxBodyBytes;
+        this.propagate = propagate;
+        this.auth = auth;
+        this.log = log;
+    }
+
+    Mono<Void> models(HttpServerRequest request, HttpServerResponse response) {
+        ApiError denied = auth.check(request);
+        if (denied != null) {
+            return error(response, denied);
+        }
+        ObjectNode body = Json.MAPPER.createObjectNode().put("object", "list");
+        ArrayNode data = body.putArray("data");
+        for (String alias : gateway.get().aliases()) {
+            data.addObject().put("id", alias).put("object", "model").put("created", 0).put("owned_by", "detour");
+        }
+        return json(response, HttpResponseStatus.OK, body);
+    }
+
+    Mono<Void> completions(HttpServerRequest request, HttpServerResponse response) {
+        long start = System.nanoTime();
+        String requestId = requestId(request);
+        response.header("x-request-id", requestId);
+        ObjectNode line = log.line().put("request_id", requestId);
+        ApiError denied = auth.check(request);
+        if (denied != null) {
+            return logged(error(response, denied), line, denied.status(), start);
+        }
+        Gateway current = gateway.get();
+        Map<String, String> headers = propagated(request, requestId);
+        Mono<Void> handled = Bodies.read(request, maxBodyBytes)
+                .map(ChatRequest::parse)
+                .flatMap(chat -> {
+                    Gateway.ChatRoute route = current.route(chat.model());
+                    line.put("route", chat.model()).put("stream", chat.stream());
+                    if (route == null) {
+                        return Mono.error(new ApiError.ApiException(ApiError.notFound("model_not_found",
+                                "The model '" + chat.model() + "' does not exist; known: " + current.aliases())));
+                    }
+                    Mono<Void> answer = chat.stream() ? streamed(response, route.streaming(), chat, line)
+                            : whole(response, route, chat, line);
+                    return answer.contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers));
+                })
+                .onErrorResume(failure -> {
+                    ApiError error = ApiError.of(failure);
+                    line.put("status", error.status()).put("error", error.message());
+                    return error(response, error);
+                });
+        return handled.doFinally(signal -> {
+            line.put("latency_ms", (System.nanoTime() - start) / 1e6);
+            if (signal == reactor.core.publisher.SignalType.CANCEL) {
+                line.put("client", "disconnected");
+            }
+            if (!line.has("status")) {
+                line.put("status", 200);
+            }
+            log.write(line);
+        });
+    }
+
+    private Mono<Void> whole(HttpServerResponse response, Gateway.ChatRoute route, ChatRequest chat, ObjectNode line) {
+        return route.whole().execute(chat).flatMap(outcome -> {
+            describe(response, outcome, line);
+            return json(response, HttpResponseStatus.OK, outcome.value().json());
+        });
+    }
+
+    private Mono<Void> streamed(HttpServerResponse response, StreamRoute<ChatRequest, ChatChunk> route, ChatRequest chat,
+                                ObjectNode line) {
+        return route.open(chat).flatMap(opened -> {
+            describe(response, opened.outcome(), line);
+            response.status(HttpResponseStatus.OK)
+                    .header(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+                    .header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+            Flux<String> events = ChatStreams.withMergedUsage(opened.elements())
+                    .map(chunk -> "data: " + new String(Json.bytes(chunk.json()), java.nio.charset.StandardCharsets.UTF_8) + "\n\n")
+                    .concatWith(Mono.just("data: [DONE]\n\n"))
+                    .onErrorResume(failure -> {
+                        ApiError error = ApiError.of(failure);
+                        line.put("stream_error", error.message());
+                        return Mono.just("event: error\ndata: " + new String(Json.bytes(error.json()),
+                                java.nio.charset.StandardCharsets.UTF_8) + "\n\n");
+                    });
+            Flux<ByteBuf> bytes = events.map(text -> ByteBufUtil.writeUtf8(response.alloc(), text));
+            return response.send(bytes, buffer -> true).then();
+        });
+    }
+
+    private static void describe(HttpServerResponse response, Outcome<?> outcome, ObjectNode line) {
+        response.header("x-detour-provider", outcome.provider());
+        response.header("x-detour-attempts", Integer.toString(outcome.calls()));
+        line.put("served_by", outcome.provider()).put("attempts", outcome.calls());
+        Failure trigger = outcome.fallbackTrigger();
+        if (trigger != null) {
+            String reason = trigger.kind().name().toLowerCase(Locale.ROOT);
+            response.header("x-detour-fallback", reason);
+            line.put("fallback", reason);
+        }
+        Degraded degraded = outcome.degraded();
+        if (degraded != null) {
+            String value = degraded.kind().name().toLowerCase(Locale.ROOT) + "; age=" + degraded.age().toSeconds() + "s";
+            response.header("x-detour-degraded", value);
+            line.put("degraded", value);
+        }
+    }
+
+    private Map<String, String> propagated(HttpServerRequest request, String requestId) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("x-request-id", requestId);
+        for (String name : propagate) {
+            String value = request.requestHeaders().get(name);
+            if (value != null) {
+                headers.put(name, value);
+            }
+        }
+        return headers;
+    }
+
+    private static String requestId(HttpServerRequest request) {
+        String given = request.requestHeaders().get("x-request-id");
+        if (given != null && !given.isBlank() && given.length() <= 128) {
+            return given;
+        }
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return Long.toHexString(random.nextLong() | Long.MIN_VALUE) + Long.toHexString(random.nextLong() | Long.MIN_VALUE);
+    }
+
+    private static Mono<Void> logged(Mono<Void> response, ObjectNode line, int status, long start) {
+        return response.doFinally(signal -> line.put("status", status).put("latency_ms", (System.nanoTime() - start) / 1e6));
+    }
+
+    static Mono<Void> error(HttpServerResponse response, ApiError error) {
+        return json(response, HttpResponseStatus.valueOf(error.status()), error.json());
+    }
+
+    static Mono<Void> json(HttpServerResponse response, HttpResponseStatus status, ObjectNode body) {
+        byte[] bytes = Json.bytes(body);
+        return response.status(status)
+                .header(HttpHeaderNames.CONTENT_TYPE, JSON)
+                .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(bytes.length))
+                .sendByteArray(Mono.just(bytes))
+                .then();
+    }
+}

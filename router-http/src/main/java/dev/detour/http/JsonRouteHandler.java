@@ -1,0 +1,75 @@
+package dev.detour.http;
+
+import dev.detour.core.Route;
+import dev.detour.http.gateway.Gateway;
+import dev.detour.http.gateway.JsonAnswer;
+import dev.detour.http.gateway.JsonCall;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.Map;
+import java.util.function.Supplier;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+/** {@code /routes/{name}/…}: plain JSON APIs forwarded through a route's tiers, degraded answers included. */
+final class JsonRouteHandler {
+
+    static final String PREFIX = "/routes/";
+
+    private final Supplier<Gateway> gateway;
+    private final long maxBodyBytes;
+    private final ClientAuth auth;
+
+    JsonRouteHandler(Supplier<Gateway> gateway, long maxBodyBytes, ClientAuth auth) {
+        this.gateway = gateway;
+        this.maxBodyBytes = maxBodyBytes;
+        this.auth = auth;
+    }
+
+    static boolean matches(HttpServerRequest request) {
+        return request.uri().startsWith(PREFIX);
+    }
+
+    Mono<Void> handle(HttpServerRequest request, HttpServerResponse response) {
+        ApiError denied = auth.check(request);
+        if (denied != null) {
+            return ChatHandler.error(response, denied);
+        }
+        String uri = request.uri().substring(PREFIX.length());
+        int query = uri.indexOf('?');
+        String path = query < 0 ? uri : uri.substring(0, query);
+        int slash = path.indexOf('/');
+        String name = slash < 0 ? path : path.substring(0, slash);
+        String below = slash < 0 ? "/" : path.substring(slash);
+        Route<JsonCall, JsonAnswer> route = gateway.get().jsonRoute(name);
+        if (route == null) {
+            return ChatHandler.error(response, ApiError.notFound("route_not_found", "no route '" + name + "'"));
+        }
+        String requestId = request.requestHeaders().get("x-request-id");
+        Map<String, String> headers = requestId == null ? Map.of() : Map.of("x-request-id", requestId);
+        return Bodies.read(request, maxBodyBytes)
+                .map(body -> new JsonCall(request.method().name(), below, query < 0 ? "" : uri.substring(query + 1),
+                        request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE), body, headers))
+                .flatMap(route::execute)
+                .flatMap(outcome -> {
+                    JsonAnswer answer = outcome.value();
+                    response.header("x-detour-provider", outcome.provider())
+                            .header("x-detour-attempts", Integer.toString(outcome.calls()));
+                    if (outcome.fallbackTrigger() != null) {
+                        response.header("x-detour-fallback", outcome.fallbackTrigger().kind().name().toLowerCase(java.util.Locale.ROOT));
+                    }
+                    if (outcome.degraded() != null) {
+                        response.header("x-detour-degraded", outcome.degraded().kind().name().toLowerCase(java.util.Locale.ROOT)
+                                + "; age=" + outcome.degraded().age().toSeconds() + "s");
+                    }
+                    if (answer.contentType() != null) {
+                        response.header(HttpHeaderNames.CONTENT_TYPE, answer.contentType());
+                    }
+                    return response.status(HttpResponseStatus.valueOf(answer.status()))
+                            .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(answer.body().length))
+                            .sendByteArray(Mono.just(answer.body())).then();
+                })
+                .onErrorResume(error -> ChatHandler.error(response, ApiError.of(error)));
+    }
+}

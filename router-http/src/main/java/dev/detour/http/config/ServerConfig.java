@@ -1,0 +1,45 @@
+package dev.detour.http.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The HTTP server.
+ *
+ * @param host             the address to bind ({@code 127.0.0.1} unless set: loopback only)
+ * @param port             the port (8080 unless set; 0 picks a free one)
+ * @param maxBodyBytes     the largest request body accepted (1 MiB unless set); larger gets 413
+ * @param shutdownGrace    how long a graceful shutdown waits for requests in flight (10 s unless set)
+ * @param propagateHeaders request headers sent on to providers, in lower case
+ *                         ({@code x-user-id} and {@code x-session-id} unless set)
+ */
+public record ServerConfig(String host, int port, long maxBodyBytes, Duration shutdownGrace,
+                           List<String> propagateHeaders) {
+
+    /** The address bound unless set. */
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    /** The port unless set. */
+    public static final int DEFAULT_PORT = 8080;
+    /** The body limit unless set: 1 MiB. */
+    public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+    /** The shutdown grace unless set. */
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    /** The propagated headers unless set. */
+    public static final List<String> DEFAULT_PROPAGATE_HEADERS = List.of("x-user-id", "x-session-id");
+
+    private static final ServerConfig DEFAULTS = new ServerConfig(DEFAULT_HOST, DEFAULT_PORT,
+            DEFAULT_MAX_BODY_BYTES, DEFAULT_SHUTDOWN_GRACE, DEFAULT_PROPAGATE_HEADERS);
+
+    /** Checks that no component is null and copies the header list. */
+    public ServerConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+        propagateHeaders = List.copyOf(propagateHeaders);
+    }
+
+    /** Every field at its default: {@code 127.0.0.1:8080}, 1 MiB, 10 s, user and session headers. */
+    public static ServerConfig defaults() {
+        return DEFAULTS;
+    }
+}

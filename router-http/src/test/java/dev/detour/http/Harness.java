@@ -1,0 +1,79 @@
+package dev.detour.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.http.config.ConfigLoader;
+import dev.detour.http.config.ConfigVersions;
+import dev.detour.llm.Json;
+import dev.detour.sim.SimulatedProvider;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufFlux;
+import reactor.netty.http.client.HttpClient;
+
+/**
+ * A simulator and a router over real sockets, for end-to-end tests: the router's YAML may name
+ * {@code ${simulator}} (the simulator's base URL); the router listens on an ephemeral port.
+ */
+final class Harness implements AutoCloseable {
+
+    static final Duration WAIT = Duration.ofSeconds(15);
+
+    final SimulatedProvider simulator;
+    final DetourServer router;
+    final ByteArrayOutputStream log = new ByteArrayOutputStream();
+    final HttpClient http;
+
+    Harness(SimulatedProvider.Builder simulator, String yaml, Map<String, String> environment) {
+        this.simulator = simulator.start();
+        String config = yaml.replace("${simulator}", this.simulator.baseUrl());
+        this.router = DetourServer.start(new ConfigVersions(ConfigLoader.parse(config, "test.yaml"), "test.yaml"),
+                environment::get, new PrintStream(log, true, StandardCharsets.UTF_8));
+        this.http = HttpClient.create().baseUrl(router.baseUrl());
+    }
+
+    /** A response, read whole. */
+    record Response(int status, HttpHeaders headers, String body) {
+
+        ObjectNode json() {
+            return Json.object(body, "response");
+        }
+    }
+
+    Response post(String path, String body, Map<String, String> headers) {
+        return http.headers(h -> headers.forEach(h::set))
+                .post()
+                .uri(path)
+                .send(ByteBufFlux.fromString(Mono.just(body)))
+                .responseSingle((response, content) -> content.asString().defaultIfEmpty("")
+                        .map(text -> new Response(response.status().code(), response.responseHeaders(), text)))
+                .block(WAIT);
+    }
+
+    Response get(String path, Map<String, String> headers) {
+        return http.headers(h -> headers.forEach(h::set))
+                .get()
+                .uri(path)
+                .responseSingle((response, content) -> content.asString().defaultIfEmpty("")
+                        .map(text -> new Response(response.status().code(), response.responseHeaders(), text)))
+                .block(WAIT);
+    }
+
+    static String chat(String model, boolean stream) {
+        return "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    }
+
+    String logText() {
+        return log.toString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        router.close();
+        simulator.close();
+    }
+}
