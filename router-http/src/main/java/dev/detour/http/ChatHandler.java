@@ -147,7 +147,7 @@ final class ChatHandler {
         }
     }
 
-    private Map<String, String> propagated(HttpServerRequest request, String requestId) {
+    Map<String, String> propagated(HttpServerRequest request, String requestId) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("x-request-id", requestId);
         for (String name : propagate) {
@@ -159,7 +159,7 @@ final class ChatHandler {
         return headers;
     }
 
-    private static String requestId(HttpServerRequest request) {
+    static String requestId(HttpServerRequest request) {
         String given = request.requestHeaders().get("x-request-id");
         if (given != null && !given.isBlank() && given.length() <= 128) {
             return given;

@@ -46,7 +46,7 @@ public final class DetourServer implements AutoCloseable {
         this.grace = settings.shutdownGrace();
         ClientAuth clients = new ClientAuth(keys(config.clientKeyEnvs(), environment), "API key");
         ChatHandler chat = new ChatHandler(gateway::get, settings.maxBodyBytes(), settings.propagateHeaders(), clients, log);
-        JsonRouteHandler json = new JsonRouteHandler(gateway::get, settings.maxBodyBytes(), clients);
+        JsonRouteHandler json = new JsonRouteHandler(gateway::get, settings.maxBodyBytes(), clients, chat::propagated);
         this.admin = config.admin().tokenEnv() == null ? null : new AdminHandler(gateway::get, versions,
                 new ClientAuth(List.of(ApiKey.fromEnv(config.admin().tokenEnv(), environment).reveal()), "admin token"));
         String adminPrefix = config.admin().pathPrefix();

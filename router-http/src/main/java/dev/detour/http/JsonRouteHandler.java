@@ -20,11 +20,14 @@ final class JsonRouteHandler {
     private final Supplier<Gateway> gateway;
     private final long maxBodyBytes;
     private final ClientAuth auth;
+    private final java.util.function.BiFunction<HttpServerRequest, String, Map<String, String>> propagated;
 
-    JsonRouteHandler(Supplier<Gateway> gateway, long maxBodyBytes, ClientAuth auth) {
+    JsonRouteHandler(Supplier<Gateway> gateway, long maxBodyBytes, ClientAuth auth,
+                     java.util.function.BiFunction<HttpServerRequest, String, Map<String, String>> propagated) {
         this.gateway = gateway;
         this.maxBodyBytes = maxBodyBytes;
         this.auth = auth;
+        this.propagated = propagated;
     }
 
     static boolean matches(HttpServerRequest request) {
@@ -46,8 +49,9 @@ final class JsonRouteHandler {
         if (route == null) {
             return ChatHandler.error(response, ApiError.notFound("route_not_found", "no route '" + name + "'"));
         }
-        String requestId = request.requestHeaders().get("x-request-id");
-        Map<String, String> headers = requestId == null ? Map.of() : Map.of("x-request-id", requestId);
+        String requestId = ChatHandler.requestId(request);
+        response.header("x-request-id", requestId);
+        Map<String, String> headers = propagated.apply(request, requestId);
         return Bodies.read(request, maxBodyBytes)
                 .map(body -> new JsonCall(request.method().name(), below, query < 0 ? "" : uri.substring(query + 1),
                         request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE), body, headers))
