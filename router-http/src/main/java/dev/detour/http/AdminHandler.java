@@ -7,7 +7,6 @@ import dev.detour.core.RouteEvent;
 import dev.detour.core.policy.CircuitBreaker;
 import dev.detour.http.config.ConfigException;
 import dev.detour.http.config.ConfigVersions;
-import dev.detour.http.gateway.Gateway;
 import dev.detour.llm.Json;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
@@ -26,17 +25,15 @@ import reactor.netty.http.server.HttpServerRoutes;
  */
 final class AdminHandler {
 
-    private final Supplier<Gateway> gateway;
+    private final Supplier<Serving> serving;
     private final ConfigVersions versions;
-    private final ClientAuth auth;
     private volatile Supplier<ConfigVersions.Version> reload = () -> {
         throw new ApiError.ApiException(ApiError.badRequest("the router was not started from a config file; POST the YAML to the config endpoint instead"));
     };
 
-    AdminHandler(Supplier<Gateway> gateway, ConfigVersions versions, ClientAuth auth) {
-        this.gateway = gateway;
+    AdminHandler(Supplier<Serving> serving, ConfigVersions versions) {
+        this.serving = serving;
         this.versions = versions;
-        this.auth = auth;
     }
 
     /** Sets how {@code POST …/config/reload} re-reads the configuration (blocking; run off the event loop). */
@@ -59,7 +56,8 @@ final class AdminHandler {
     private BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> guarded(
             BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler) {
         return (request, response) -> {
-            ApiError denied = auth.check(request);
+            ClientAuth admin = serving.get().admin();
+            ApiError denied = admin == null ? ApiError.notFound("admin_off", "the admin API is off") : admin.check(request);
             if (denied != null) {
                 return ChatHandler.error(response, denied);
             }
@@ -78,7 +76,7 @@ final class AdminHandler {
     private Mono<Void> override(HttpServerRequest request, HttpServerResponse response) {
         String name = request.param("name");
         String action = request.param("action");
-        var router = gateway.get().router();
+        var router = serving.get().gateway().router();
         switch (action) {
             case "disable" -> router.disable(name);
             case "enable" -> router.enable(name);
@@ -109,7 +107,7 @@ final class AdminHandler {
     private ObjectNode providers() {
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode list = body.putArray("providers");
-        gateway.get().router().statuses().forEach(status -> list.add(provider(status)));
+        serving.get().gateway().router().statuses().forEach(status -> list.add(provider(status)));
         return body;
     }
 
@@ -150,7 +148,7 @@ final class AdminHandler {
     private ObjectNode events() {
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode list = body.putArray("events");
-        for (RouteEvent event : gateway.get().events().list()) {
+        for (RouteEvent event : serving.get().gateway().events().list()) {
             ObjectNode node = list.addObject().put("type", event.getClass().getSimpleName());
             if (event instanceof RouteEvent.FellBack fellBack) {
                 node.put("route", fellBack.route()).put("trigger", fellBack.trigger().toString())

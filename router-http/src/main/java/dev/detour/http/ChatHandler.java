@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -33,28 +34,29 @@ final class ChatHandler {
 
     private static final String JSON = "application/json";
 
-    private final Supplier<Gateway> gateway;
-    private final long maxBodyBytes;
-    private final List<String> propagate;
-    private final ClientAuth auth;
+    private final Supplier<Serving> serving;
     private final RequestLog log;
+    private final AtomicInteger inFlight = new AtomicInteger();
 
-    ChatHandler(Supplier<Gateway> gateway, long maxBodyBytes, List<String> propagate, ClientAuth auth, RequestLog log) {
-        this.gateway = gateway;
-        this.maxBodyBytes = maxBodyBytes;
-        this.propagate = propagate;
-        this.auth = auth;
+    ChatHandler(Supplier<Serving> serving, RequestLog log) {
+        this.serving = serving;
         this.log = log;
     }
 
+    /** Requests whose log line is not yet written. */
+    AtomicInteger inFlightCounter() {
+        return inFlight;
+    }
+
     Mono<Void> models(HttpServerRequest request, HttpServerResponse response) {
-        ApiError denied = auth.check(request);
+        Serving current = serving.get();
+        ApiError denied = current.clients().check(request);
         if (denied != null) {
             return error(response, denied);
         }
         ObjectNode body = Json.MAPPER.createObjectNode().put("object", "list");
         ArrayNode data = body.putArray("data");
-        for (String alias : gateway.get().aliases()) {
+        for (String alias : current.gateway().aliases()) {
             data.addObject().put("id", alias).put("object", "model").put("created", 0).put("owned_by", "detour");
         }
         return json(response, HttpResponseStatus.OK, body);
@@ -62,43 +64,45 @@ final class ChatHandler {
 
     Mono<Void> completions(HttpServerRequest request, HttpServerResponse response) {
         long start = System.nanoTime();
+        Serving current = serving.get();
         String requestId = requestId(request);
         response.header("x-request-id", requestId);
         ObjectNode line = log.line().put("request_id", requestId);
-        ApiError denied = auth.check(request);
-        if (denied != null) {
-            return logged(error(response, denied), line, denied.status(), start);
-        }
-        Gateway current = gateway.get();
-        Map<String, String> headers = propagated(request, requestId);
-        Mono<Void> handled = Bodies.read(request, maxBodyBytes)
+        inFlight.incrementAndGet();
+        ApiError denied = current.clients().check(request);
+        Mono<Void> handled = denied != null ? Mono.error(new ApiError.ApiException(denied))
+                : Bodies.read(request, current.server().maxBodyBytes())
                 .map(ChatRequest::parse)
                 .flatMap(chat -> {
-                    Gateway.ChatRoute route = current.route(chat.model());
+                    Gateway gateway = current.gateway();
+                    Gateway.ChatRoute route = gateway.route(chat.model());
                     line.put("route", chat.model()).put("stream", chat.stream());
                     if (route == null) {
                         return Mono.error(new ApiError.ApiException(ApiError.notFound("model_not_found",
-                                "The model '" + chat.model() + "' does not exist; known: " + current.aliases())));
+                                "The model '" + chat.model() + "' does not exist; known: " + gateway.aliases())));
                     }
                     Mono<Void> answer = chat.stream() ? streamed(response, route.streaming(), chat, line)
                             : whole(response, route, chat, line);
+                    Map<String, String> headers = propagated(request, requestId, current.server().propagateHeaders());
                     return answer.contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers));
-                })
+                });
+        return handled
                 .onErrorResume(failure -> {
                     ApiError error = ApiError.of(failure);
                     line.put("status", error.status()).put("error", error.message());
                     return error(response, error);
+                })
+                .doFinally(signal -> {
+                    line.put("latency_ms", (System.nanoTime() - start) / 1e6);
+                    if (signal == reactor.core.publisher.SignalType.CANCEL) {
+                        line.put("client", "disconnected");
+                    }
+                    if (!line.has("status")) {
+                        line.put("status", 200);
+                    }
+                    log.write(line);
+                    inFlight.decrementAndGet();
                 });
-        return handled.doFinally(signal -> {
-            line.put("latency_ms", (System.nanoTime() - start) / 1e6);
-            if (signal == reactor.core.publisher.SignalType.CANCEL) {
-                line.put("client", "disconnected");
-            }
-            if (!line.has("status")) {
-                line.put("status", 200);
-            }
-            log.write(line);
-        });
     }
 
     private Mono<Void> whole(HttpServerResponse response, Gateway.ChatRoute route, ChatRequest chat, ObjectNode line) {
@@ -116,6 +120,7 @@ final class ChatHandler {
                     .header(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
                     .header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
             Flux<String> events = ChatStreams.withMergedUsage(opened.elements())
+                    .doOnCancel(() -> line.put("client", "disconnected"))
                     .map(chunk -> "data: " + new String(Json.bytes(chunk.json()), java.nio.charset.StandardCharsets.UTF_8) + "\n\n")
                     .concatWith(Mono.just("data: [DONE]\n\n"))
                     .onErrorResume(failure -> {
@@ -147,7 +152,7 @@ final class ChatHandler {
         }
     }
 
-    Map<String, String> propagated(HttpServerRequest request, String requestId) {
+    static Map<String, String> propagated(HttpServerRequest request, String requestId, List<String> propagate) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("x-request-id", requestId);
         for (String name : propagate) {
@@ -166,10 +171,6 @@ final class ChatHandler {
         }
         ThreadLocalRandom random = ThreadLocalRandom.current();
         return Long.toHexString(random.nextLong() | Long.MIN_VALUE) + Long.toHexString(random.nextLong() | Long.MIN_VALUE);
-    }
-
-    private static Mono<Void> logged(Mono<Void> response, ObjectNode line, int status, long start) {
-        return response.doFinally(signal -> line.put("status", status).put("latency_ms", (System.nanoTime() - start) / 1e6));
     }
 
     static Mono<Void> error(HttpServerResponse response, ApiError error) {

@@ -1,39 +1,53 @@
 package dev.detour.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.core.Router;
+import dev.detour.http.config.AdminConfig;
 import dev.detour.http.config.ConfigVersions;
 import dev.detour.http.config.GatewayConfig;
 import dev.detour.http.config.ServerConfig;
 import dev.detour.http.gateway.Gateway;
-import dev.detour.llm.ApiKey;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
 
 /**
- * The standalone router: an OpenAI-compatible HTTP server on Reactor Netty over a {@link Gateway}, which
- * it rebuilds whenever the configuration changes. {@link #close()} shuts down gracefully: it stops
- * accepting, reports not ready, and lets requests in flight finish up to the configured grace.
+ * The standalone router: an OpenAI-compatible HTTP server on Reactor Netty over a {@link Gateway}. A new
+ * configuration version is checked and built before it becomes current (a bad one is refused and the
+ * running one stays); provider state (breakers, overrides, statistics) lives in one {@link Router} that
+ * survives reloads. {@link #close()} shuts down gracefully: it stops accepting, lets requests in flight
+ * finish within the grace period, then closes what is left (cancelling its provider calls).
  */
 public final class DetourServer implements AutoCloseable {
 
     private final DisposableServer server;
-    private final AtomicReference<Gateway> gateway;
+    private final AtomicReference<Serving> serving;
+    private final AtomicReference<Serving> prepared = new AtomicReference<>();
     private final ConfigVersions versions;
     private final PrometheusMeterRegistry registry;
     private final RequestLog log;
-    private final Duration grace;
+    private final ChatHandler chat;
     private final AdminHandler admin;
+    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
 
     private DetourServer(ConfigVersions versions, Function<String, String> environment, PrintStream out) {
@@ -41,21 +55,22 @@ public final class DetourServer implements AutoCloseable {
         GatewayConfig config = versions.current().config();
         ServerConfig settings = config.server();
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        this.gateway = new AtomicReference<>(Gateway.build(config, environment, registry));
+        Gateway.RecentEvents events = new Gateway.RecentEvents(200);
+        Router router = Gateway.router(config.breaker(), registry, events);
+        Function<GatewayConfig, Serving> prepare = next -> Serving.of(next, Gateway.build(next, environment, router, events), environment);
+        this.serving = new AtomicReference<>(prepare.apply(config));
         this.log = new RequestLog(out);
-        this.grace = settings.shutdownGrace();
-        ClientAuth clients = new ClientAuth(keys(config.clientKeyEnvs(), environment), "API key");
-        ChatHandler chat = new ChatHandler(gateway::get, settings.maxBodyBytes(), settings.propagateHeaders(), clients, log);
-        JsonRouteHandler json = new JsonRouteHandler(gateway::get, settings.maxBodyBytes(), clients, chat::propagated);
-        this.admin = config.admin().tokenEnv() == null ? null : new AdminHandler(gateway::get, versions,
-                new ClientAuth(List.of(ApiKey.fromEnv(config.admin().tokenEnv(), environment).reveal()), "admin token"));
+        this.chat = new ChatHandler(serving::get, log);
+        this.admin = config.admin().tokenEnv() == null ? null : new AdminHandler(serving::get, versions);
+        JsonRouteHandler json = new JsonRouteHandler(serving::get);
         String adminPrefix = config.admin().pathPrefix();
         this.server = HttpServer.create()
                 .host(settings.host())
                 .port(settings.port())
+                .doOnConnection(connection -> connections.add(connection.channel()))
                 .route(routes -> {
-                    routes.post("/v1/chat/completions", chat::completions)
-                            .get("/v1/models", chat::models)
+                    routes.post("/v1/chat/completions", tracked(chat::completions))
+                            .get("/v1/models", tracked(chat::models))
                             .get("/healthz", (request, response) -> response.sendString(Mono.just("ok")))
                             .get("/readyz", (request, response) -> draining
                                     ? response.status(HttpResponseStatus.SERVICE_UNAVAILABLE).sendString(Mono.just("draining"))
@@ -66,19 +81,18 @@ public final class DetourServer implements AutoCloseable {
                     if (admin != null) {
                         admin.register(routes, adminPrefix);
                     }
-                    routes.route(JsonRouteHandler::matches, json::handle);
+                    routes.route(JsonRouteHandler::matches, tracked(json::handle));
                     routes.route(request -> true, (request, response) -> ChatHandler.error(response,
                             ApiError.notFound("unknown_path", "no route for " + request.method() + " " + request.path())));
                 })
                 .bindNow();
+        versions.check(next -> prepared.set(prepare.apply(unchangedAtRuntime(config, next))));
         versions.onChange(version -> {
-            try {
-                gateway.set(Gateway.build(version.config(), environment, registry));
-            } catch (RuntimeException e) {
-                ObjectNode line = log.line().put("event", "reload_failed").put("version", version.number())
-                        .put("error", e.getMessage());
-                log.write(line);
-            }
+            Serving ready = prepared.getAndSet(null);
+            serving.set(ready != null && ready.config() == version.config() ? ready : prepare.apply(version.config()));
+            ObjectNode line = log.line().put("event", "config_version").put("version", version.number())
+                    .put("source", version.source());
+            log.write(line);
         });
     }
 
@@ -90,10 +104,29 @@ public final class DetourServer implements AutoCloseable {
         return new DetourServer(versions, environment, out);
     }
 
-    private static List<String> keys(List<String> envs, Function<String, String> environment) {
-        List<String> keys = new ArrayList<>(envs.size());
-        envs.forEach(env -> keys.add(ApiKey.fromEnv(env, environment).reveal()));
-        return keys;
+    private BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> tracked(
+            BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler) {
+        return (request, response) -> Mono.defer(() -> {
+            inFlight.incrementAndGet();
+            return handler.apply(request, response).doFinally(signal -> inFlight.decrementAndGet());
+        });
+    }
+
+    /** What a running server cannot take from a reload: its address, its admin API's place, its breakers. */
+    private static GatewayConfig unchangedAtRuntime(GatewayConfig running, GatewayConfig next) {
+        ServerConfig now = running.server();
+        ServerConfig then = next.server();
+        if (!now.host().equals(then.host()) || now.port() != then.port()) {
+            throw new IllegalArgumentException("server.host and server.port cannot change while running (restart to change them)");
+        }
+        AdminConfig admin = running.admin();
+        if ((admin.tokenEnv() == null) != (next.admin().tokenEnv() == null) || !admin.pathPrefix().equals(next.admin().pathPrefix())) {
+            throw new IllegalArgumentException("the admin API cannot be switched on or off or moved while running (restart to change it)");
+        }
+        if (!Objects.equals(running.breaker(), next.breaker())) {
+            throw new IllegalArgumentException("breaker settings cannot change while running (restart to change them)");
+        }
+        return next;
     }
 
     /** Lets the admin API's reload re-read {@code file}. */
@@ -121,7 +154,7 @@ public final class DetourServer implements AutoCloseable {
 
     /** The gateway serving now. */
     public Gateway gateway() {
-        return gateway.get();
+        return serving.get().gateway();
     }
 
     /** The configuration versions. */
@@ -134,11 +167,25 @@ public final class DetourServer implements AutoCloseable {
         return registry;
     }
 
-    /** Stops accepting, lets requests in flight finish within the grace period, then closes. */
+    /**
+     * Stops accepting, lets requests in flight finish within the grace period, closes the connections
+     * still open after it (cancelling their provider calls), waits for their log lines, then returns.
+     * Blocks: call it from a main or shutdown thread, never an event loop.
+     */
     @Override
     public void close() {
         draining = true;
-        server.disposeNow(grace);
+        long graceEnds = System.nanoTime() + serving.get().server().shutdownGrace().toNanos();
+        server.disposeNow(Duration.ofSeconds(5));
+        awaitZero(inFlight, graceEnds);
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        awaitZero(chat.inFlightCounter(), System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
         log.close();
+    }
+
+    private static void awaitZero(AtomicInteger count, long untilNanos) {
+        while (count.get() > 0 && System.nanoTime() < untilNanos) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
     }
 }

@@ -1,7 +1,6 @@
 package dev.detour.http;
 
 import dev.detour.core.Route;
-import dev.detour.http.gateway.Gateway;
 import dev.detour.http.gateway.JsonAnswer;
 import dev.detour.http.gateway.JsonCall;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -17,17 +16,10 @@ final class JsonRouteHandler {
 
     static final String PREFIX = "/routes/";
 
-    private final Supplier<Gateway> gateway;
-    private final long maxBodyBytes;
-    private final ClientAuth auth;
-    private final java.util.function.BiFunction<HttpServerRequest, String, Map<String, String>> propagated;
+    private final Supplier<Serving> serving;
 
-    JsonRouteHandler(Supplier<Gateway> gateway, long maxBodyBytes, ClientAuth auth,
-                     java.util.function.BiFunction<HttpServerRequest, String, Map<String, String>> propagated) {
-        this.gateway = gateway;
-        this.maxBodyBytes = maxBodyBytes;
-        this.auth = auth;
-        this.propagated = propagated;
+    JsonRouteHandler(Supplier<Serving> serving) {
+        this.serving = serving;
     }
 
     static boolean matches(HttpServerRequest request) {
@@ -35,7 +27,8 @@ final class JsonRouteHandler {
     }
 
     Mono<Void> handle(HttpServerRequest request, HttpServerResponse response) {
-        ApiError denied = auth.check(request);
+        Serving current = serving.get();
+        ApiError denied = current.clients().check(request);
         if (denied != null) {
             return ChatHandler.error(response, denied);
         }
@@ -45,14 +38,14 @@ final class JsonRouteHandler {
         int slash = path.indexOf('/');
         String name = slash < 0 ? path : path.substring(0, slash);
         String below = slash < 0 ? "/" : path.substring(slash);
-        Route<JsonCall, JsonAnswer> route = gateway.get().jsonRoute(name);
+        Route<JsonCall, JsonAnswer> route = current.gateway().jsonRoute(name);
         if (route == null) {
             return ChatHandler.error(response, ApiError.notFound("route_not_found", "no route '" + name + "'"));
         }
         String requestId = ChatHandler.requestId(request);
         response.header("x-request-id", requestId);
-        Map<String, String> headers = propagated.apply(request, requestId);
-        return Bodies.read(request, maxBodyBytes)
+        Map<String, String> headers = ChatHandler.propagated(request, requestId, current.server().propagateHeaders());
+        return Bodies.read(request, current.server().maxBodyBytes())
                 .map(body -> new JsonCall(request.method().name(), below, query < 0 ? "" : uri.substring(query + 1),
                         request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE), body, headers))
                 .flatMap(route::execute)

@@ -51,6 +51,7 @@ public final class ConfigVersions {
 
     private final List<Entry> entries = new ArrayList<>();
     private final List<Consumer<Version>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<GatewayConfig>> checks = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Entry current;
 
     /** Versions starting with {@code initial}, built in code or parsed earlier, as version 1. */
@@ -140,6 +141,16 @@ public final class ConfigVersions {
     }
 
     /**
+     * Adds a check every configuration must pass before it becomes current (by offer or rollback),
+     * for what parsing cannot know (e.g. that the keys it names are set). A check that throws refuses
+     * the configuration: the caller gets a {@link ConfigException} with its message, and the current
+     * version stays.
+     */
+    public void check(Consumer<GatewayConfig> check) {
+        checks.add(Objects.requireNonNull(check, "check"));
+    }
+
+    /**
      * Calls {@code listener} with each new current version, after it is in force, in order. Listeners
      * run on the thread that made the change, while further changes wait: keep them short and
      * non-blocking. A listener that throws is logged and does not stop the others.
@@ -149,6 +160,15 @@ public final class ConfigVersions {
     }
 
     private Version add(String source, String sha256, GatewayConfig config, String text) {
+        for (Consumer<GatewayConfig> check : checks) {
+            try {
+                check.accept(config);
+            } catch (ConfigException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new ConfigException(source + ": " + e.getMessage());
+            }
+        }
         Version version = new Version(entries.size() + 1, Instant.now(), source, sha256, config);
         Entry entry = new Entry(version, text);
         entries.add(entry);

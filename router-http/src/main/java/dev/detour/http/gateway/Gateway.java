@@ -70,18 +70,25 @@ public final class Gateway {
     }
 
     /**
-     * Builds the gateway {@code config} describes, reading provider keys through {@code environment}
-     * and recording metrics in {@code registry}.
-     *
-     * @throws dev.detour.llm.InvalidChatException naming an environment variable that is not set
+     * The router the gateways of one server share across reloads, so that breakers, budgets, latency
+     * statistics and operator overrides survive a configuration change: breakers by {@code breaker},
+     * metrics in {@code registry}, the latest events in {@code events}.
      */
-    public static Gateway build(GatewayConfig config, Function<String, String> environment, MeterRegistry registry) {
-        RecentEvents events = new RecentEvents(200);
-        Router router = Router.builder()
-                .breaker(breaker(config.breaker()))
+    public static Router router(BreakerConfig breaker, MeterRegistry registry, RecentEvents events) {
+        return Router.builder()
+                .breaker(breaker(breaker))
                 .listener(new RouteMetrics(registry))
                 .listener(events)
                 .build();
+    }
+
+    /**
+     * Builds the gateway {@code config} describes on {@code router}, reading provider keys through
+     * {@code environment}.
+     *
+     * @throws dev.detour.llm.InvalidChatException naming an environment variable that is not set
+     */
+    public static Gateway build(GatewayConfig config, Function<String, String> environment, Router router, RecentEvents events) {
         Map<String, ChatProvider> providers = new LinkedHashMap<>();
         Map<String, HttpJsonProvider> backends = new LinkedHashMap<>();
         config.providers().forEach((name, provider) -> {
@@ -305,7 +312,8 @@ public final class Gateway {
         private final int capacity;
         private final java.util.ArrayDeque<RouteEvent> events;
 
-        RecentEvents(int capacity) {
+        /** Keeps the latest {@code capacity} events. */
+        public RecentEvents(int capacity) {
             this.capacity = capacity;
             this.events = new java.util.ArrayDeque<>(capacity);
         }
