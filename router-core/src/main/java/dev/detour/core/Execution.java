@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 import reactor.core.Disposable;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.publisher.Operators;
@@ -29,6 +30,7 @@ final class Execution<I, O> {
 
     private static final long NO_DEADLINE = Long.MAX_VALUE;
     private static final int[] FIRST = {0};
+    private static final Object CLOSED = new Object();
 
     private final Route<I, O> route;
     private final Router router;
@@ -102,6 +104,13 @@ final class Execution<I, O> {
     private Mono<Outcome<O>> step(int t, int[] order, int pos, int tries) {
         Tier<I, O> tier = route.tiers().get(t);
         Provider<I, O> provider = tier.providers().get(order[pos]);
+        if (skip.contains(provider.name())) {
+            if (pos + 1 < order.length) {
+                return step(t, order, pos + 1, 1);
+            }
+            return t + 1 < route.tiers().size() ? step(t + 1, order(t + 1), 0, 1)
+                    : exhausted(RouteEvent.Ending.FAILED, null, null);
+        }
         if (now() >= deadlineAt) {
             return exhausted(RouteEvent.Ending.DEADLINE_EXCEEDED, null, null);
         }
@@ -142,9 +151,6 @@ final class Execution<I, O> {
             if (state.disabled()) {
                 return Mono.just(refused(provider, t, number, begin, "disabled by operator"));
             }
-            if (skip.contains(provider.name())) {
-                return Mono.just(refused(provider, t, number, begin, "skipped"));
-            }
             double callCost = provider.cost(null);
             if (!state.breaker.tryAcquire(begin)) {
                 return Mono.just(refused(provider, t, number, begin, "breaker open"));
@@ -164,7 +170,12 @@ final class Execution<I, O> {
                 state.hedges.recordCall(begin);
             }
             AttemptContext attemptContext = new AttemptContext(route.name(), t, number, timeout);
-            Mono<O> answer = Mono.defer(() -> provider.call(request, attemptContext));
+            AtomicReference<Object> unclaimed = new AtomicReference<>();
+            Mono<O> answer = Mono.defer(() -> provider.call(request, attemptContext)).doOnNext(value -> {
+                if (!unclaimed.compareAndSet(null, value)) {
+                    discard(value);
+                }
+            });
             Duration limit = timeout;
             if (limit != null) {
                 answer = answer.timeout(limit, Mono.error(() -> new AttemptTimeout(limit)), scheduler);
@@ -176,12 +187,16 @@ final class Execution<I, O> {
                             ? Judgement.timedOut(Failure.timeout(limit).withCause(error))
                             : Judgement.failed(router.classify(error))))
                     .flatMap(judgement -> {
+                        if (judgement.value() != null && !unclaimed.compareAndSet(judgement.value(), null)) {
+                            return Mono.empty();
+                        }
                         if (settled.compareAndSet(false, true)) {
                             return Mono.just(settle(state, provider, t, number, begin, byDeadline, judgement));
                         }
                         discard(judgement.value());
                         return Mono.empty();
                     })
+                    .doFinally(signal -> discardUnclaimed(unclaimed.getAndSet(CLOSED)))
                     .doOnCancel(() -> {
                         if (settled.compareAndSet(false, true)) {
                             long now = now();
@@ -271,7 +286,7 @@ final class Execution<I, O> {
                 delay = retryAfter;
             }
             ProviderState state = router.state(primary.name());
-            if (delay.toNanos() >= left) {
+            if (delay.compareTo(Duration.ofNanos(left)) >= 0) {
                 decision = asked ? "> deadline" : "backoff " + Durations.format(delay) + " > deadline";
             } else if (ceiling(primary) != null) {
                 decision = null;
@@ -322,16 +337,28 @@ final class Execution<I, O> {
         return step(nextTier, nextOrder, next, 1);
     }
 
+    /** Keeps a rejected answer for {@link Route.Builder#bestEffort()}; any answer not kept is discarded. */
     private void keepBest(Verdict<O> verdict) {
         if (verdict.value == null) {
             return;
         }
+        if (!route.bestEffort()) {
+            discard(verdict.value);
+            return;
+        }
         boolean scored = !Double.isNaN(verdict.score);
+        Verdict<O> dropped;
         synchronized (trail) {
             boolean bestScored = best != null && !Double.isNaN(best.score);
             if (best == null || scored && (!bestScored || verdict.score >= best.score) || !scored && !bestScored) {
+                dropped = best;
                 best = verdict;
+            } else {
+                dropped = verdict;
             }
+        }
+        if (dropped != null) {
+            discard(dropped.value);
         }
     }
 
@@ -445,6 +472,13 @@ final class Execution<I, O> {
         return scheduler.now(TimeUnit.NANOSECONDS);
     }
 
+    @SuppressWarnings("unchecked")
+    private void discardUnclaimed(Object value) {
+        if (value != CLOSED) {
+            discard((O) value);
+        }
+    }
+
     /** Hands an answer nobody will receive to the caller's discard hook (a stream to cancel, a buffer to release). */
     private void discard(O value) {
         if (value != null) {
@@ -517,7 +551,18 @@ final class Execution<I, O> {
             if (hedging && router.listening()) {
                 router.emit(new RouteEvent.Hedged(route.name(), primary, provider.name(), delay));
             }
-            Disposable racer = call(t, provider, first).contextWrite(sink.contextView()).subscribe(this::ended, this::broke);
+            BaseSubscriber<Verdict<O>> racer = new BaseSubscriber<>() {
+                @Override
+                protected void hookOnNext(Verdict<O> verdict) {
+                    ended(verdict);
+                }
+
+                @Override
+                protected void hookOnError(Throwable error) {
+                    broke(error);
+                }
+            };
+            call(t, provider, first).contextWrite(sink.contextView()).subscribe(racer);
             boolean late;
             synchronized (this) {
                 late = done;

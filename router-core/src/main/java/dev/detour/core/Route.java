@@ -122,7 +122,8 @@ public final class Route<I, O> {
         return maxCost;
     }
 
-    Router router() {
+    /** The router whose provider state this route shares. */
+    public Router router() {
         return router;
     }
 

@@ -35,6 +35,14 @@ public sealed interface RouteEvent {
                  Duration elapsed) implements RouteEvent {
     }
 
+    /**
+     * A stream failed after {@code relayed} elements had reached the caller; {@code continued} when the
+     * route asked another provider to continue it, false when the stream ended in an error.
+     */
+    record MidStreamFailed(String route, String provider, int relayed, Failure failure, boolean continued)
+            implements RouteEvent {
+    }
+
     /** A provider's circuit breaker moved from one state to another. */
     record BreakerChanged(String provider, BreakerState from, BreakerState to, String reason) implements RouteEvent {
     }

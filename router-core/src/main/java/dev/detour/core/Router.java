@@ -96,6 +96,19 @@ public final class Router {
         emit(new RouteEvent.ProviderOverridden(provider, "breaker reset"));
     }
 
+    /**
+     * Records that {@code provider}'s stream on {@code route} failed after its first element: its
+     * breaker and statistics count the failure (the attempt itself was counted a success at the first
+     * element) and listeners get a {@link RouteEvent.MidStreamFailed}.
+     */
+    public void midStreamFailure(String route, String provider, int relayed, Failure failure, boolean continued) {
+        long now = now();
+        state(provider).record(failure.kind(), 0, failure.retryAfter(), now);
+        if (listening()) {
+            emit(new RouteEvent.MidStreamFailed(route, provider, relayed, failure, continued));
+        }
+    }
+
     /** What the router knows of {@code provider} now. */
     public ProviderStatus status(String provider) {
         return known(provider).status(now());

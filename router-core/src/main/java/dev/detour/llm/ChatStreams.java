@@ -5,6 +5,7 @@ import dev.detour.core.Provider;
 import dev.detour.core.Route;
 import dev.detour.core.stream.Started;
 import dev.detour.core.stream.StreamRoute;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Flux;
@@ -40,14 +41,17 @@ public final class ChatStreams {
                 Started.of(provider.stream(request, context), ChatStreams::starts));
     }
 
-    /** A streaming route that ends a stream failing mid-answer with an error. */
+    /** How long a started chat stream may stay silent unless the route says otherwise. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+
+    /** A streaming route that ends a stream failing mid-answer with an error; idle timeout 30 s unless set. */
     public static StreamRoute.Builder<ChatRequest, ChatChunk> failing(Route<ChatRequest, Started<ChatChunk>> route) {
-        return StreamRoute.of(route).finalWhen(ChatStreams::isFinal).failMidStream();
+        return StreamRoute.of(route).finalWhen(ChatStreams::isFinal).idleTimeout(DEFAULT_IDLE_TIMEOUT).failMidStream();
     }
 
-    /** A streaming route that continues a stream failing mid-answer on the next provider. */
+    /** A streaming route that continues a stream failing mid-answer on the next provider; idle timeout 30 s unless set. */
     public static StreamRoute.Builder<ChatRequest, ChatChunk> continuing(Route<ChatRequest, Started<ChatChunk>> route) {
-        return StreamRoute.of(route).finalWhen(ChatStreams::isFinal)
+        return StreamRoute.of(route).finalWhen(ChatStreams::isFinal).idleTimeout(DEFAULT_IDLE_TIMEOUT)
                 .continueMidStream(ChatStreams::continuation, ChatStreams::marker);
     }
 

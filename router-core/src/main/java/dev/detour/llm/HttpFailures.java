@@ -12,6 +12,7 @@ import java.time.format.DateTimeParseException;
 public final class HttpFailures {
 
     private static final int MAX_DETAIL = 300;
+    private static final Duration MAX_RETRY_AFTER = Duration.ofDays(1);
 
     private HttpFailures() {
     }
@@ -24,12 +25,29 @@ public final class HttpFailures {
         return new ProviderException(Failure.status(status, retryAfter(retryAfter), message(body)));
     }
 
+    /**
+     * {@code error} with every occurrence of {@code key} in its detail replaced by {@code ***}: some
+     * providers echo a rejected key in their error text.
+     */
+    public static Throwable redact(Throwable error, ApiKey key) {
+        if (key == null || !(error instanceof ProviderException provider)) {
+            return error;
+        }
+        Failure failure = provider.failure();
+        String detail = failure.detail();
+        String secret = key.reveal();
+        if (detail == null || !detail.contains(secret) || failure.status() == 0) {
+            return error;
+        }
+        return new ProviderException(Failure.status(failure.status(), failure.retryAfter(), detail.replace(secret, "***")));
+    }
+
     /** A 2xx answer that could not be used (not JSON, wrong shape, an error object in it). */
     public static ProviderException malformed(String what) {
         return new ProviderException(Failure.status(502, null, "malformed answer: " + shorten(what)));
     }
 
-    /** The Retry-After header as a duration from now, or null when absent or unreadable. */
+    /** The Retry-After header as a duration from now (at most a day), or null when absent or unreadable. */
     public static Duration retryAfter(String header) {
         if (header == null || header.isBlank()) {
             return null;
@@ -37,12 +55,12 @@ public final class HttpFailures {
         String value = header.strip();
         try {
             long seconds = Long.parseLong(value);
-            return seconds < 0 ? null : Duration.ofSeconds(seconds);
+            return seconds < 0 ? null : Duration.ofSeconds(Math.min(seconds, MAX_RETRY_AFTER.toSeconds()));
         } catch (NumberFormatException notSeconds) {
             try {
                 ZonedDateTime at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
                 Duration wait = Duration.ofMillis(at.toInstant().toEpochMilli() - System.currentTimeMillis());
-                return wait.isNegative() ? Duration.ZERO : wait;
+                return wait.isNegative() ? Duration.ZERO : wait.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : wait;
             } catch (DateTimeParseException notADate) {
                 return null;
             }

@@ -21,6 +21,10 @@ public final class HttpSettings {
      */
     public static final String PROPAGATED_HEADERS = "detour.propagated-headers";
 
+    /** Headers never propagated: they would replace the provider's credentials with the caller's. */
+    private static final java.util.Set<String> CREDENTIALS = java.util.Set.of("authorization", "x-api-key", "api-key",
+            "proxy-authorization", "cookie");
+
     private final String baseUrl;
     private final int maxConnections;
     private final int maxPending;
@@ -96,7 +100,11 @@ public final class HttpSettings {
                 .headers(h -> headers.forEach(h::set))
                 .headersWhen(h -> Mono.deferContextual(context -> {
                     Map<String, String> propagated = context.getOrDefault(PROPAGATED_HEADERS, Map.of());
-                    propagated.forEach(h::set);
+                    propagated.forEach((name, value) -> {
+                        if (!CREDENTIALS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                            h.set(name, value);
+                        }
+                    });
                     return Mono.just(h);
                 }));
     }

@@ -1,14 +1,19 @@
 package dev.detour.core.stream;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
+import reactor.core.Disposable;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * A stream whose first element is in hand, with the rest still to come. As the answer of a route's
@@ -68,6 +73,14 @@ public final class Started<T> {
         upstream.dispose();
     }
 
+    /**
+     * Fails the rest with a {@link TimeoutException} when the provider sends nothing for {@code idle}
+     * (measured at the provider's side, however fast the consumer reads), and cancels the stream.
+     */
+    public void idleTimeout(Duration idle) {
+        upstream.idle(Objects.requireNonNull(idle, "idle"));
+    }
+
     private static final class Splitter<T> extends BaseSubscriber<T> {
 
         private final MonoSink<Started<T>> sink;
@@ -81,15 +94,45 @@ public final class Started<T> {
             this.starts = starts;
         }
 
+        private Duration idle;
+        private Disposable timer;
+
         void cancelBeforeFirst() {
-            if (!started) {
-                dispose();
+            dispose();
+        }
+
+        synchronized void idle(Duration idle) {
+            this.idle = idle;
+            restartTimer();
+        }
+
+        private synchronized void restartTimer() {
+            if (timer != null) {
+                timer.dispose();
             }
+            if (idle != null && !isDisposed()) {
+                Duration after = idle;
+                timer = Schedulers.parallel().schedule(() -> idled(after), after.toNanos(), TimeUnit.NANOSECONDS);
+            }
+        }
+
+        private void idled(Duration after) {
+            dispose();
+            rest.tryEmitError(new TimeoutException("no chunk for " + after.toMillis() + "ms"));
+        }
+
+        private synchronized void stopTimer() {
+            if (timer != null) {
+                timer.dispose();
+                timer = null;
+            }
+            idle = null;
         }
 
         @Override
         protected void hookOnNext(T value) {
             if (started) {
+                restartTimer();
                 rest.tryEmitNext(value);
                 return;
             }
@@ -104,6 +147,7 @@ public final class Started<T> {
 
         @Override
         protected void hookOnComplete() {
+            stopTimer();
             if (started) {
                 rest.tryEmitComplete();
             } else {
@@ -113,6 +157,7 @@ public final class Started<T> {
 
         @Override
         protected void hookOnError(Throwable error) {
+            stopTimer();
             if (started) {
                 rest.tryEmitError(error);
             } else {

@@ -103,34 +103,37 @@ public final class StreamRoute<I, T> {
         Started<T> started = outcome.value();
         String provider = outcome.provider();
         progress.finished = false;
-        Flux<T> body = Flux.concat(Flux.fromIterable(started.head()), started.rest()).doOnCancel(started::cancel);
         if (idleTimeout != null) {
-            body = body.timeout(idleTimeout);
+            started.idleTimeout(idleTimeout);
         }
-        Flux<T> relayed = body
+        Flux<T> relayed = Flux.concat(Flux.fromIterable(started.head()), started.rest())
                 .doOnNext(progress::add)
                 .concatWith(Mono.defer(() -> progress.finished ? Mono.empty()
                         : Mono.error(new IllegalStateException("stream ended without its final chunk"))));
         if (previous != null) {
             relayed = Flux.concat(Mono.just(marker.apply(previous, provider)), relayed);
         }
-        return relayed.onErrorResume(error -> failed(original, skip, progress, provider, error));
+        return relayed
+                .doFinally(signal -> started.cancel())
+                .onErrorResume(error -> progress.finished ? Mono.empty() : failed(original, skip, progress, provider, error));
     }
 
     private Flux<T> failed(I original, Set<String> skip, Progress progress, String provider, Throwable error) {
-        String why = Failure.of(error).toString();
+        Failure failure = Failure.of(error);
+        String why = failure.toString();
+        I next = mode == MidStream.CONTINUE ? continuation.apply(original, List.copyOf(progress.elements)) : null;
+        route.router().midStreamFailure(route.name(), provider, progress.count(), failure, next != null);
         if (mode == MidStream.ERROR) {
             return Flux.error(new MidStreamException(route.name(), provider, progress.count(), why, error));
         }
-        I next = continuation.apply(original, List.copyOf(progress.elements));
         if (next == null) {
             return Flux.error(new MidStreamException(route.name(), provider, progress.count(), why + "; cannot continue", error));
         }
         Set<String> without = new HashSet<>(skip);
         without.add(provider);
         return relay(original, next, Set.copyOf(without), progress, provider)
-                .onErrorMap(failure -> !(failure instanceof MidStreamException), failure -> new MidStreamException(
-                        route.name(), provider, progress.count(), why + "; continuation failed: " + failure.getMessage(), failure));
+                .onErrorMap(later -> !(later instanceof MidStreamException), later -> new MidStreamException(
+                        route.name(), provider, progress.count(), why + "; continuation failed: " + later.getMessage(), later));
     }
 
     /** What the caller has received, across the providers of one request. */

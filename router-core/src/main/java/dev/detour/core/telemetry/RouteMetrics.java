@@ -30,6 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code deadline_exceeded} (the deadline expiries), {@code ceiling_reached}, {@code passed_through},
  *       {@code cancelled}</li>
  *   <li>{@code detour.degraded} (counter; route, kind): degraded answers by kind</li>
+ *   <li>{@code detour.midstream.failures} (counter; route, provider, reason, outcome): streams that failed
+ *       after their first chunk, {@code continued} on another provider or {@code failed}</li>
  *   <li>{@code detour.breaker.transitions} (counter; provider, to) and {@code detour.breaker.state}
  *       (gauge; provider): 0 closed, 1 open, 2 half-open, 3 forced open</li>
  * </ul>
@@ -49,6 +51,7 @@ public final class RouteMetrics implements RouteListener {
     private final Meter.MeterProvider<Counter> hedges;
     private final Meter.MeterProvider<Counter> degraded;
     private final Meter.MeterProvider<Counter> transitions;
+    private final Meter.MeterProvider<Counter> midStream;
     private final MeterRegistry registry;
     private final ConcurrentHashMap<String, AtomicInteger> breakerStates = new ConcurrentHashMap<>();
 
@@ -64,6 +67,8 @@ public final class RouteMetrics implements RouteListener {
         hedges = Counter.builder("detour.hedges").description("Hedged requests sent").withRegistry(registry);
         degraded = Counter.builder("detour.degraded").description("Degraded answers served").withRegistry(registry);
         transitions = Counter.builder("detour.breaker.transitions").description("Circuit breaker transitions")
+                .withRegistry(registry);
+        midStream = Counter.builder("detour.midstream.failures").description("Streams that failed after their first chunk")
                 .withRegistry(registry);
         this.registry = registry;
     }
@@ -90,6 +95,10 @@ public final class RouteMetrics implements RouteListener {
                 degraded.withTags("route", ended.route(), "kind", DEGRADED_TAGS[ended.degraded().kind().ordinal()])
                         .increment();
             }
+        } else if (event instanceof RouteEvent.MidStreamFailed failed) {
+            midStream.withTags("route", failed.route(), "provider", failed.provider(),
+                    "reason", KIND_TAGS[failed.failure().kind().ordinal()], "outcome", failed.continued() ? "continued" : "failed")
+                    .increment();
         } else if (event instanceof RouteEvent.BreakerChanged changed) {
             transitions.withTags("provider", changed.provider(), "to", STATE_TAGS[changed.to().ordinal()]).increment();
             breakerState(changed.provider()).set(changed.to().ordinal());

@@ -54,6 +54,7 @@ public final class AnthropicProvider implements ChatProvider {
     private final int maxTokens;
     private final HttpSettings settings;
     private final HttpClient http;
+    private final ApiKey key;
 
     private AnthropicProvider(Builder builder) {
         this.name = builder.name;
@@ -68,6 +69,7 @@ public final class AnthropicProvider implements ChatProvider {
             client = client.headers(h -> h.set(API_KEY_HEADER, key));
         }
         this.http = client;
+        this.key = builder.apiKey;
     }
 
     /** A builder of a provider named {@code name} reached by {@code settings}. */
@@ -91,7 +93,7 @@ public final class AnthropicProvider implements ChatProvider {
                     .responseSingle((response, content) -> content.asByteArray()
                             .defaultIfEmpty(NO_BODY)
                             .map(bytes -> answer(response, bytes)));
-        });
+        }).onErrorMap(error -> HttpFailures.redact(error, key));
     }
 
     /**
@@ -114,7 +116,7 @@ public final class AnthropicProvider implements ChatProvider {
                         }
                         return AnthropicTranslation.chunks(SseParser.decode(content, MAX_EVENT_BYTES));
                     });
-        });
+        }).onErrorMap(error -> HttpFailures.redact(error, key));
     }
 
     private byte[] body(ChatRequest request) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * Translation between Detour's canonical chat shape (OpenAI chat completions) and the Anthropic
@@ -566,11 +567,19 @@ public final class AnthropicTranslation {
         Objects.requireNonNull(events, "events");
         return Flux.defer(() -> {
             StreamState state = new StreamState();
+            boolean[] stopped = new boolean[1];
             return events
                     .onErrorMap(SseException.class, e -> new ProviderException(Failure.connection(e.getMessage())))
-                    .concatWith(Flux.error(() -> new ProviderException(Failure.connection("stream ended before message_stop"))))
                     .concatMapIterable(state::translate)
-                    .takeWhile(chunk -> chunk != STOP);
+                    .<ChatChunk>handle((chunk, sink) -> {
+                        if (chunk == STOP) {
+                            stopped[0] = true;
+                        } else if (!stopped[0]) {
+                            sink.next(chunk);
+                        }
+                    })
+                    .concatWith(Mono.defer(() -> stopped[0] ? Mono.empty()
+                            : Mono.error(new ProviderException(Failure.connection("stream ended before message_stop")))));
         });
     }
 

@@ -45,6 +45,7 @@ public final class OpenAiProvider implements ChatProvider {
     private final String model;
     private final HttpSettings settings;
     private final HttpClient http;
+    private final ApiKey key;
 
     private OpenAiProvider(Builder builder) {
         this.name = builder.name;
@@ -57,6 +58,7 @@ public final class OpenAiProvider implements ChatProvider {
             client = client.headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, authorization));
         }
         this.http = client;
+        this.key = builder.apiKey;
     }
 
     /** A builder of a provider named {@code name} reached by {@code settings}. */
@@ -77,7 +79,8 @@ public final class OpenAiProvider implements ChatProvider {
                 .send(Mono.fromCallable(() -> Unpooled.wrappedBuffer(body)))
                 .responseSingle((response, content) -> content.asByteArray()
                         .defaultIfEmpty(NO_BODY)
-                        .map(bytes -> answer(response, bytes)));
+                        .map(bytes -> answer(response, bytes)))
+                .onErrorMap(error -> HttpFailures.redact(error, key));
     }
 
     @Override
@@ -93,8 +96,24 @@ public final class OpenAiProvider implements ChatProvider {
                                 .flatMapMany(bytes -> Flux.error(HttpFailures.status(status,
                                         response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER), bytes)));
                     }
+                    String type = response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE);
+                    if (type == null || !type.startsWith("text/event-stream")) {
+                        return content.aggregate().asByteArray().defaultIfEmpty(NO_BODY)
+                                .flatMapMany(bytes -> Flux.error(notAStream(response, bytes)));
+                    }
                     return chunks(SseParser.decode(content, MAX_EVENT_BYTES));
-                });
+                })
+                .onErrorMap(error -> HttpFailures.redact(error, key));
+    }
+
+    /** A 2xx answer to a stream request that is not a stream: its error object, or malformed. */
+    private static RuntimeException notAStream(HttpClientResponse response, byte[] body) {
+        try {
+            answer(response, body);
+            return HttpFailures.malformed("a stream was asked for but the answer is not text/event-stream");
+        } catch (RuntimeException failure) {
+            return failure;
+        }
     }
 
     private ChatRequest outgoing(ChatRequest request) {
@@ -120,26 +139,40 @@ public final class OpenAiProvider implements ChatProvider {
         }
     }
 
+    /** The chunks up to {@code [DONE]}; the body is still read to its end, so the connection goes back to the pool. */
     private static Flux<ChatChunk> chunks(Flux<SseEvent> events) {
-        return events
-                .onErrorMap(SseException.class, e -> new ProviderException(Failure.connection(e.getMessage())))
-                .concatWith(Flux.error(() -> new ProviderException(Failure.connection("stream ended before [DONE]"))))
-                .takeUntil(SseEvent::isDone)
-                .filter(event -> !event.isDone())
-                .map(event -> {
-                    ObjectNode json;
-                    try {
-                        json = Json.object(event.data(), "stream chunk");
-                    } catch (InvalidChatException e) {
-                        throw HttpFailures.malformed(e.getMessage());
-                    }
-                    rejectErrorObject(json);
-                    try {
-                        return ChatChunk.of(json);
-                    } catch (InvalidChatException e) {
-                        throw HttpFailures.malformed(e.getMessage());
-                    }
-                });
+        return Flux.defer(() -> {
+            boolean[] done = new boolean[1];
+            return events
+                    .onErrorMap(SseException.class, e -> new ProviderException(Failure.connection(e.getMessage())))
+                    .<ChatChunk>handle((event, sink) -> {
+                        if (done[0]) {
+                            return;
+                        }
+                        if (event.isDone()) {
+                            done[0] = true;
+                            return;
+                        }
+                        sink.next(chunk(event));
+                    })
+                    .concatWith(Mono.defer(() -> done[0] ? Mono.empty()
+                            : Mono.error(new ProviderException(Failure.connection("stream ended before [DONE]")))));
+        });
+    }
+
+    private static ChatChunk chunk(SseEvent event) {
+        ObjectNode json;
+        try {
+            json = Json.object(event.data(), "stream chunk");
+        } catch (InvalidChatException e) {
+            throw HttpFailures.malformed(e.getMessage());
+        }
+        rejectErrorObject(json);
+        try {
+            return ChatChunk.of(json);
+        } catch (InvalidChatException e) {
+            throw HttpFailures.malformed(e.getMessage());
+        }
     }
 
     /** An {@code error} object in a 2xx answer or chunk is a provider failure, classified by its type. */
