@@ -43,7 +43,8 @@ public final class Json {
         }
     }
 
-    static String firstLine(String message) {
+    /** The first line of a (parser's) message, or {@code unreadable}. */
+    public static String firstLine(String message) {
         if (message == null) {
             return "unreadable";
         }

@@ -21,6 +21,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
@@ -125,18 +127,7 @@ public final class OpenAiProvider implements ChatProvider {
         if (status < 200 || status > 299) {
             throw HttpFailures.status(status, response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER), body);
         }
-        ObjectNode json;
-        try {
-            json = Json.object(body, "answer");
-        } catch (InvalidChatException e) {
-            throw HttpFailures.malformed(e.getMessage());
-        }
-        rejectErrorObject(json);
-        try {
-            return ChatResponse.of(json);
-        } catch (InvalidChatException e) {
-            throw HttpFailures.malformed(e.getMessage());
-        }
+        return accepted(() -> Json.object(body, "answer"), ChatResponse::of);
     }
 
     /** The chunks up to {@code [DONE]}; the body is still read to its end, so the connection goes back to the pool. */
@@ -161,15 +152,15 @@ public final class OpenAiProvider implements ChatProvider {
     }
 
     private static ChatChunk chunk(SseEvent event) {
-        ObjectNode json;
+        return accepted(() -> Json.object(event.data(), "stream chunk"), ChatChunk::of);
+    }
+
+    /** Reads a JSON answer or chunk: an error object in it is a provider failure, a bad shape is malformed. */
+    private static <T> T accepted(Supplier<ObjectNode> read, Function<ObjectNode, T> wrap) {
         try {
-            json = Json.object(event.data(), "stream chunk");
-        } catch (InvalidChatException e) {
-            throw HttpFailures.malformed(e.getMessage());
-        }
-        rejectErrorObject(json);
-        try {
-            return ChatChunk.of(json);
+            ObjectNode json = read.get();
+            rejectErrorObject(json);
+            return wrap.apply(json);
         } catch (InvalidChatException e) {
             throw HttpFailures.malformed(e.getMessage());
         }

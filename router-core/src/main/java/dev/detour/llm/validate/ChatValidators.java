@@ -267,15 +267,7 @@ public final class ChatValidators {
     }
 
     private static Failure notJson(JsonProcessingException e) {
-        return Failure.invalid("content is not valid JSON: " + firstLine(e.getOriginalMessage()));
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "unreadable";
-        }
-        int end = message.indexOf('\n');
-        return end < 0 ? message : message.substring(0, end);
+        return Failure.invalid("content is not valid JSON: " + Json.firstLine(e.getOriginalMessage()));
     }
 
     /**
