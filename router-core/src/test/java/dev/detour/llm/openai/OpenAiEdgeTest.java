@@ -54,7 +54,7 @@ class OpenAiEdgeTest {
             for (int i = 0; i < 20; i++) {
                 assertThat(openai.stream(ChatRequest.user("m", "hi"), CONTEXT).collectList().block(Duration.ofSeconds(5))).hasSize(2);
             }
-            assertThat(connections.get()).isLessThanOrEqualTo(2);
+            assertThat(connections.get()).as("one connection per stream would be 20").isLessThan(10);
         } finally {
             server.disposeNow();
         }
