@@ -186,7 +186,12 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
         response.status(200)
                 .header(HttpHeaderNames.CONTENT_TYPE, EVENT_STREAM)
                 .header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
-        return response.sendHeaders().sendString(events.doOnComplete(ticket::sent), StandardCharsets.UTF_8).then();
+        // Emit on the connection's own event loop, so no chunk is turned into a buffer while the connection closes.
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Executor> loop = new java.util.concurrent.atomic.AtomicReference<>();
+        response.withConnection(connection -> loop.set(connection.channel().eventLoop()));
+        Flux<String> onLoop = loop.get() == null ? events
+                : events.publishOn(reactor.core.scheduler.Schedulers.fromExecutor(loop.get()));
+        return response.sendHeaders().sendString(onLoop.doOnComplete(ticket::sent), StandardCharsets.UTF_8).then();
     }
 
     private static Mono<Void> error(Wire wire, HttpServerResponse response, int status, String message, Duration delay,

@@ -21,10 +21,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 import reactor.util.context.Context;
@@ -129,7 +132,11 @@ final class ChatHandler {
                         return Mono.just("event: error\ndata: " + new String(Json.bytes(error.json()),
                                 java.nio.charset.StandardCharsets.UTF_8) + "\n\n");
                     });
-            Flux<ByteBuf> bytes = events.map(text -> ByteBufUtil.writeUtf8(response.alloc(), text));
+            AtomicReference<Executor> loop = new AtomicReference<>();
+            response.withConnection(connection -> loop.set(connection.channel().eventLoop()));
+            Flux<String> onLoop = loop.get() == null ? events : events.publishOn(Schedulers.fromExecutor(loop.get()));
+            // Buffers are made on the connection's event loop, so none is made while the client hangs up.
+            Flux<ByteBuf> bytes = onLoop.map(text -> ByteBufUtil.writeUtf8(response.alloc(), text));
             return response.send(bytes, buffer -> true).then();
         });
     }
