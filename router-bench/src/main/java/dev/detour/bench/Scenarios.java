@@ -117,6 +117,8 @@ final class Scenarios {
             Map<String, Double> figures = new LinkedHashMap<>();
             List<String> notes = new ArrayList<>();
             Report.Series directSeries = null;
+            // A throwaway run first, so that neither measured series pays for a cold JVM (JIT, pools).
+            run("overhead: JVM warm-up", LoadGenerator.Target.chat(routed, "bench", false), rate, LoadGenerator.Control.NONE);
             if (direct != null) {
                 Run run = run("overhead: direct", LoadGenerator.Target.chat(direct, "bench", false), rate, LoadGenerator.Control.NONE);
                 directSeries = Report.Series.of("direct", "latency", rate, run.first());
@@ -133,6 +135,7 @@ final class Scenarios {
                         + "its p99 is " + Report.number(directSeries.ms("p99")) + " ms, and the generator fired its "
                         + "requests at most " + Report.number(directSeries.lagMs().get("max")) + " ms late.");
             }
+            notes.add("Both series are measured after a throwaway run through the router has warmed the JVM.");
             notes.add(stack != null ? "Simulator answers at once (no scripted latency); one JVM holds generator, router and simulator."
                     : "External target " + routed + (direct == null ? "" : ", direct " + direct) + ".");
             return new Report.Scenario("overhead", "The same open-loop load straight at the provider (direct) and through "
