@@ -13,11 +13,11 @@ import dev.detour.llm.HttpFailures;
 import dev.detour.llm.HttpSettings;
 import dev.detour.llm.InvalidChatException;
 import dev.detour.llm.Json;
+import dev.detour.llm.ProviderBuilder;
 import dev.detour.llm.sse.SseParser;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import java.util.Objects;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
@@ -57,19 +57,19 @@ public final class AnthropicProvider implements ChatProvider {
     private final ApiKey key;
 
     private AnthropicProvider(Builder builder) {
-        this.name = builder.name;
-        this.model = builder.model;
+        this.name = builder.name();
+        this.model = builder.model();
         this.maxTokens = builder.maxTokens;
-        this.settings = builder.settings;
-        HttpClient client = builder.settings.client(builder.name)
+        this.settings = builder.settings();
+        HttpClient client = builder.settings().client(builder.name())
                 .headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                         .set(VERSION_HEADER, AnthropicTranslation.API_VERSION));
-        if (builder.apiKey != null) {
-            String key = builder.apiKey.reveal();
+        if (builder.apiKey() != null) {
+            String key = builder.apiKey().reveal();
             client = client.headers(h -> h.set(API_KEY_HEADER, key));
         }
         this.http = client;
-        this.key = builder.apiKey;
+        this.key = builder.apiKey();
     }
 
     /** A builder of a provider named {@code name} reached by {@code settings}. */
@@ -156,32 +156,12 @@ public final class AnthropicProvider implements ChatProvider {
     }
 
     /** Builds an {@link AnthropicProvider}. */
-    public static final class Builder {
+    public static final class Builder extends ProviderBuilder<Builder> {
 
-        private final String name;
-        private final HttpSettings settings;
-        private ApiKey apiKey;
-        private String model;
         private int maxTokens = DEFAULT_MAX_TOKENS;
 
         private Builder(String name, HttpSettings settings) {
-            if (name == null || name.isBlank()) {
-                throw new InvalidChatException("a provider needs a name");
-            }
-            this.name = name;
-            this.settings = Objects.requireNonNull(settings, "settings");
-        }
-
-        /** The API key, sent only in the {@code x-api-key} header; none for servers that need none. */
-        public Builder apiKey(ApiKey apiKey) {
-            this.apiKey = Objects.requireNonNull(apiKey, "apiKey");
-            return this;
-        }
-
-        /** The provider's model to ask for, whatever the request named (a route alias); unset, the request's. */
-        public Builder model(String model) {
-            this.model = Objects.requireNonNull(model, "model");
-            return this;
+            super(name, settings);
         }
 
         /**

@@ -14,13 +14,13 @@ import dev.detour.llm.HttpFailures;
 import dev.detour.llm.HttpSettings;
 import dev.detour.llm.InvalidChatException;
 import dev.detour.llm.Json;
+import dev.detour.llm.ProviderBuilder;
 import dev.detour.llm.sse.SseEvent;
 import dev.detour.llm.sse.SseException;
 import dev.detour.llm.sse.SseParser;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
@@ -50,17 +50,17 @@ public final class OpenAiProvider implements ChatProvider {
     private final ApiKey key;
 
     private OpenAiProvider(Builder builder) {
-        this.name = builder.name;
-        this.model = builder.model;
-        this.settings = builder.settings;
-        HttpClient client = builder.settings.client(builder.name)
+        this.name = builder.name();
+        this.model = builder.model();
+        this.settings = builder.settings();
+        HttpClient client = builder.settings().client(builder.name())
                 .headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON));
-        if (builder.apiKey != null) {
-            String authorization = "Bearer " + builder.apiKey.reveal();
+        if (builder.apiKey() != null) {
+            String authorization = "Bearer " + builder.apiKey().reveal();
             client = client.headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, authorization));
         }
         this.http = client;
-        this.key = builder.apiKey;
+        this.key = builder.apiKey();
     }
 
     /** A builder of a provider named {@code name} reached by {@code settings}. */
@@ -184,31 +184,10 @@ public final class OpenAiProvider implements ChatProvider {
     }
 
     /** Builds an {@link OpenAiProvider}. */
-    public static final class Builder {
-
-        private final String name;
-        private final HttpSettings settings;
-        private ApiKey apiKey;
-        private String model;
+    public static final class Builder extends ProviderBuilder<Builder> {
 
         private Builder(String name, HttpSettings settings) {
-            if (name == null || name.isBlank()) {
-                throw new InvalidChatException("a provider needs a name");
-            }
-            this.name = name;
-            this.settings = Objects.requireNonNull(settings, "settings");
-        }
-
-        /** The API key, sent as a bearer token; none for servers that need none. */
-        public Builder apiKey(ApiKey apiKey) {
-            this.apiKey = Objects.requireNonNull(apiKey, "apiKey");
-            return this;
-        }
-
-        /** The provider's model to ask for, whatever the request named (a route alias); unset, the request's. */
-        public Builder model(String model) {
-            this.model = Objects.requireNonNull(model, "model");
-            return this;
+            super(name, settings);
         }
 
         /** The provider. */
