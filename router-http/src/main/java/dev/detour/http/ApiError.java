@@ -39,6 +39,12 @@ public record ApiError(int status, String type, String code, String message) {
         return new ApiError(413, "invalid_request_error", "request_too_large", "request body is larger than " + limit + " bytes");
     }
 
+    /** 429: the router is serving as many requests as it is allowed to. */
+    public static ApiError busy(int limit) {
+        return new ApiError(429, "rate_limit_error", "rate_limit_exceeded",
+                "the router is serving its limit of " + limit + " requests at once; retry shortly");
+    }
+
     /** The error a failed route or request ends in. */
     public static ApiError of(Throwable error) {
         if (error instanceof ApiException api) {

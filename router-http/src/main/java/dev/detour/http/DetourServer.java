@@ -69,7 +69,7 @@ public final class DetourServer implements AutoCloseable {
                 .port(settings.port())
                 .doOnConnection(connection -> connections.add(connection.channel()))
                 .route(routes -> {
-                    routes.post("/v1/chat/completions", tracked(chat::completions))
+                    routes.post("/v1/chat/completions", limited(tracked(chat::completions)))
                             .get("/v1/models", tracked(chat::models))
                             .get("/healthz", (request, response) -> response.sendString(Mono.just("ok")))
                             .get("/readyz", (request, response) -> draining
@@ -81,7 +81,7 @@ public final class DetourServer implements AutoCloseable {
                     if (admin != null) {
                         admin.register(routes, adminPrefix);
                     }
-                    routes.route(JsonRouteHandler::matches, tracked(json::handle));
+                    routes.route(JsonRouteHandler::matches, limited(tracked(json::handle)));
                     routes.route(request -> true, (request, response) -> ChatHandler.error(response,
                             ApiError.notFound("unknown_path", "no route for " + request.method() + " " + request.path())));
                 })
@@ -110,6 +110,19 @@ public final class DetourServer implements AutoCloseable {
             inFlight.incrementAndGet();
             return handler.apply(request, response).doFinally(signal -> inFlight.decrementAndGet());
         });
+    }
+
+    /** Refuses (429) an API request beyond the configured number in flight, without calling any provider. */
+    private BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> limited(
+            BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler) {
+        return (request, response) -> {
+            int limit = serving.get().server().maxInFlight();
+            if (inFlight.get() >= limit) {
+                response.header(HttpHeaderNames.RETRY_AFTER, "1");
+                return ChatHandler.error(response, ApiError.busy(limit));
+            }
+            return handler.apply(request, response);
+        };
     }
 
     /** What a running server cannot take from a reload: its address, its admin API's place, its breakers. */

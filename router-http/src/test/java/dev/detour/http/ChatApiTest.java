@@ -207,4 +207,33 @@ class ChatApiTest {
         assertThat(harness.get("/healthz", Map.of()).status()).isEqualTo(200);
         assertThat(harness.get("/readyz", Map.of()).status()).isEqualTo(200);
     }
+
+    @Test
+    void beyondItsRequestsInFlightTheRouterAnswers429WithoutCallingAProvider() {
+        try (Harness busy = new Harness(SimulatedProvider.builder().model("stuck", Behaviour.stall()).model("ok", Behaviour.answer("ok")),
+                """
+                server: { port: 0, max-in-flight: 1 }
+                providers:
+                  stuck: { type: openai, base-url: "${simulator}/v1", model: stuck }
+                  ok:    { type: openai, base-url: "${simulator}/v1", model: ok }
+                routes:
+                  - alias: stuck
+                    tiers: [ { providers: [stuck] } ]
+                  - alias: ok
+                    tiers: [ { providers: [ok] } ]
+                """, Map.of())) {
+            reactor.core.Disposable first = busy.http.post().uri("/v1/chat/completions")
+                    .send(reactor.netty.ByteBufFlux.fromString(reactor.core.publisher.Mono.just(Harness.chat("stuck", false))))
+                    .response().subscribe();
+            busy.simulator.awaitStats("stuck", stats -> stats.inFlight() == 1).block(Harness.WAIT);
+
+            Harness.Response refused = busy.post("/v1/chat/completions", Harness.chat("ok", false), Map.of());
+
+            assertThat(refused.status()).isEqualTo(429);
+            assertThat(refused.headers().get("retry-after")).isEqualTo("1");
+            assertThat(refused.json().path("error").path("code").asText()).isEqualTo("rate_limit_exceeded");
+            assertThat(busy.simulator.stats("ok").requests()).isZero();
+            first.dispose();
+        }
+    }
 }

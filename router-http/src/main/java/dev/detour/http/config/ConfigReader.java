@@ -46,7 +46,7 @@ final class ConfigReader {
     private static final List<String> ROOT_FIELDS =
             List.of("server", "admin", "client-key-envs", "breaker", "providers", "routes", "json-routes");
     private static final List<String> SERVER_FIELDS =
-            List.of("host", "port", "max-body-bytes", "shutdown-grace", "propagate-headers");
+            List.of("host", "port", "max-body-bytes", "shutdown-grace", "propagate-headers", "max-in-flight");
     private static final List<String> ADMIN_FIELDS = List.of("token-env", "path-prefix");
     private static final List<String> BREAKER_FIELDS = List.of("window", "minimum-calls", "failure-rate",
             "open-for", "half-open-probes", "slow-call", "slow-call-rate");
@@ -142,6 +142,8 @@ final class ConfigReader {
         long maxBodyBytes = m.whole("max-body-bytes", ServerConfig.DEFAULT_MAX_BODY_BYTES, 1, Long.MAX_VALUE,
                 "a positive whole number of bytes");
         Duration grace = m.duration("shutdown-grace", ServerConfig.DEFAULT_SHUTDOWN_GRACE);
+        int maxInFlight = m.integer("max-in-flight", ServerConfig.DEFAULT_MAX_IN_FLIGHT, 1, 1_000_000,
+                "a positive number of requests");
         List<String> headers = ServerConfig.DEFAULT_PROPAGATE_HEADERS;
         List<Item> items = m.items("propagate-headers", "header names");
         if (items != null) {
@@ -161,7 +163,7 @@ final class ConfigReader {
                 }
             }
         }
-        return new ServerConfig(host, port, maxBodyBytes, grace, headers);
+        return new ServerConfig(host, port, maxBodyBytes, grace, headers, maxInFlight);
     }
 
     private AdminConfig admin(JsonNode node, String path) {

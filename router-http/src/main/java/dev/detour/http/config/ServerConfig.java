@@ -13,9 +13,10 @@ import java.util.Objects;
  * @param shutdownGrace    how long a graceful shutdown waits for requests in flight (10 s unless set)
  * @param propagateHeaders request headers sent on to providers, in lower case
  *                         ({@code x-user-id} and {@code x-session-id} unless set)
+ * @param maxInFlight      the most API requests served at once (1024 unless set); beyond it, 429
  */
 public record ServerConfig(String host, int port, long maxBodyBytes, Duration shutdownGrace,
-                           List<String> propagateHeaders) {
+                           List<String> propagateHeaders, int maxInFlight) {
 
     /** The address bound unless set. */
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -28,8 +29,11 @@ public record ServerConfig(String host, int port, long maxBodyBytes, Duration sh
     /** The propagated headers unless set. */
     public static final List<String> DEFAULT_PROPAGATE_HEADERS = List.of("x-user-id", "x-session-id");
 
+    /** The most API requests served at once unless set. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 1024;
+
     private static final ServerConfig DEFAULTS = new ServerConfig(DEFAULT_HOST, DEFAULT_PORT,
-            DEFAULT_MAX_BODY_BYTES, DEFAULT_SHUTDOWN_GRACE, DEFAULT_PROPAGATE_HEADERS);
+            DEFAULT_MAX_BODY_BYTES, DEFAULT_SHUTDOWN_GRACE, DEFAULT_PROPAGATE_HEADERS, DEFAULT_MAX_IN_FLIGHT);
 
     /** Checks that no component is null and copies the header list. */
     public ServerConfig {
@@ -38,7 +42,7 @@ public record ServerConfig(String host, int port, long maxBodyBytes, Duration sh
         propagateHeaders = List.copyOf(propagateHeaders);
     }
 
-    /** Every field at its default: {@code 127.0.0.1:8080}, 1 MiB, 10 s, user and session headers. */
+    /** Every field at its default: {@code 127.0.0.1:8080}, 1 MiB, 10 s, user and session headers, 1024 in flight. */
     public static ServerConfig defaults() {
         return DEFAULTS;
     }

@@ -46,7 +46,7 @@ class ConfigLoaderTest {
         GatewayConfig config = ConfigLoader.parse(example(), "detour.yaml");
 
         assertThat(config.server()).isEqualTo(new ServerConfig("127.0.0.1", 8080, 1_048_576, Duration.ofSeconds(10),
-                List.of("x-user-id", "x-session-id")));
+                List.of("x-user-id", "x-session-id"), 1024));
         assertThat(config.admin()).isEqualTo(new AdminConfig("DETOUR_ADMIN_TOKEN", "/admin"));
         assertThat(config.admin().enabled()).isTrue();
         assertThat(config.clientKeyEnvs()).containsExactly("DETOUR_CLIENT_KEY");
@@ -180,7 +180,7 @@ class ConfigLoaderTest {
                     tiers: [ { providers: [weather] } ]
                 """, "detour.yaml");
 
-        assertThat(config.server()).isEqualTo(new ServerConfig("0.0.0.0", 0, 2048, Duration.ofSeconds(5), List.of("x-tenant")));
+        assertThat(config.server()).isEqualTo(new ServerConfig("0.0.0.0", 0, 2048, Duration.ofSeconds(5), List.of("x-tenant"), ServerConfig.DEFAULT_MAX_IN_FLIGHT));
         assertThat(config.admin()).isEqualTo(new AdminConfig("ADMIN", "/ops/detour"));
         assertThat(config.clientKeyEnvs()).containsExactly("KEY_A", "KEY_B");
         assertThat(config.breaker()).isEqualTo(new BreakerConfig(50, 5, 0.25, Duration.ofMinutes(1), 1,
@@ -269,7 +269,7 @@ class ConfigLoaderTest {
                 """)).containsExactly(
                 "detour.yaml: providers.openai.tpye: unknown field (did you mean 'type'?)",
                 "detour.yaml: server.maxBodyByte: unknown field (did you mean 'maxBodyBytes'?)",
-                "detour.yaml: server.colour: unknown field (known: host, port, max-body-bytes, shutdown-grace, propagate-headers)");
+                "detour.yaml: server.colour: unknown field (known: host, port, max-body-bytes, shutdown-grace, propagate-headers, max-in-flight)");
     }
 
     @Test
