@@ -106,12 +106,22 @@ final class Scenarios {
                         + "routes:\n  - alias: bench\n    tiers: [ { providers: [bench] } ]\n");
     }
 
+    /** Where a direct-vs-routed scenario sends its load: the in-process stack, or --direct and --target. */
+    private record Endpoints(String direct, String routed, String routedName) {
+    }
+
+    private Endpoints endpoints(Stack stack) {
+        return stack != null ? new Endpoints(stack.sim.baseUrl(), stack.router.baseUrl(), "routed")
+                : new Endpoints(options.direct(), options.target(), "target");
+    }
+
     private Report.Scenario overhead() {
         Stack stack = options.target() == null ? overheadStack() : null;
         try {
-            String direct = stack != null ? stack.sim.baseUrl() : options.direct();
-            String routed = stack != null ? stack.router.baseUrl() : options.target();
-            String routedName = stack != null ? "routed" : "target";
+            Endpoints at = endpoints(stack);
+            String direct = at.direct();
+            String routed = at.routed();
+            String routedName = at.routedName();
             double rate = options.rate();
             List<Report.Series> series = new ArrayList<>();
             Map<String, Double> figures = new LinkedHashMap<>();
@@ -267,9 +277,10 @@ final class Scenarios {
                 SERVER + "providers:\n" + provider("bench", "bench")
                         + "routes:\n  - alias: bench\n    tiers: [ { providers: [bench] } ]\n") : null;
         try {
-            String direct = stack != null ? stack.sim.baseUrl() : options.direct();
-            String routed = stack != null ? stack.router.baseUrl() : options.target();
-            String routedName = stack != null ? "routed" : "target";
+            Endpoints at = endpoints(stack);
+            String direct = at.direct();
+            String routed = at.routed();
+            String routedName = at.routedName();
             double rate = options.rate();
             List<Report.Series> series = new ArrayList<>();
             Phase directPhase = null;
@@ -309,9 +320,10 @@ final class Scenarios {
     private Report.Scenario maxRate() {
         Stack stack = options.target() == null ? overheadStack() : null;
         try {
-            String direct = stack != null ? stack.sim.baseUrl() : options.direct();
-            String routed = stack != null ? stack.router.baseUrl() : options.target();
-            String routedName = stack != null ? "routed" : "target";
+            Endpoints at = endpoints(stack);
+            String direct = at.direct();
+            String routed = at.routed();
+            String routedName = at.routedName();
             List<Report.Series> series = new ArrayList<>();
             double heldDirect = 0;
             double heldRouted = 0;

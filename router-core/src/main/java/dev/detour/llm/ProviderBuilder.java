@@ -1,6 +1,9 @@
 package dev.detour.llm;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import java.util.Objects;
+import reactor.netty.http.client.HttpClient;
 
 /**
  * What every HTTP LLM provider is built from: a name, how to reach it, an optional API key and an
@@ -53,6 +56,20 @@ public abstract class ProviderBuilder<B extends ProviderBuilder<B>> {
     /** The model to ask for, or null for the request's. */
     public String model() {
         return model;
+    }
+
+    /**
+     * A JSON client with the provider's own pool, sending the key, when there is one, as
+     * {@code keyHeader: keyPrefix + key}.
+     */
+    public HttpClient jsonClient(CharSequence keyHeader, String keyPrefix) {
+        HttpClient client = settings.client(name)
+                .headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON));
+        if (apiKey == null) {
+            return client;
+        }
+        String value = keyPrefix + apiKey.reveal();
+        return client.headers(h -> h.set(keyHeader, value));
     }
 
     @SuppressWarnings("unchecked")

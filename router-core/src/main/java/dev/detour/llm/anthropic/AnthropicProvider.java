@@ -17,7 +17,6 @@ import dev.detour.llm.ProviderBuilder;
 import dev.detour.llm.sse.SseParser;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
@@ -61,14 +60,8 @@ public final class AnthropicProvider implements ChatProvider {
         this.model = builder.model();
         this.maxTokens = builder.maxTokens;
         this.settings = builder.settings();
-        HttpClient client = builder.settings().client(builder.name())
-                .headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                        .set(VERSION_HEADER, AnthropicTranslation.API_VERSION));
-        if (builder.apiKey() != null) {
-            String key = builder.apiKey().reveal();
-            client = client.headers(h -> h.set(API_KEY_HEADER, key));
-        }
-        this.http = client;
+        this.http = builder.jsonClient(API_KEY_HEADER, "")
+                .headers(h -> h.set(VERSION_HEADER, AnthropicTranslation.API_VERSION));
         this.key = builder.apiKey();
     }
 

@@ -20,7 +20,6 @@ import dev.detour.llm.sse.SseException;
 import dev.detour.llm.sse.SseParser;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
@@ -53,13 +52,7 @@ public final class OpenAiProvider implements ChatProvider {
         this.name = builder.name();
         this.model = builder.model();
         this.settings = builder.settings();
-        HttpClient client = builder.settings().client(builder.name())
-                .headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON));
-        if (builder.apiKey() != null) {
-            String authorization = "Bearer " + builder.apiKey().reveal();
-            client = client.headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, authorization));
-        }
-        this.http = client;
+        this.http = builder.jsonClient(HttpHeaderNames.AUTHORIZATION, "Bearer ");
         this.key = builder.apiKey();
     }
 
