@@ -13,7 +13,6 @@ import dev.detour.llm.ChatStreams;
 import dev.detour.llm.HttpSettings;
 import dev.detour.llm.Json;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.LinkedHashMap;
@@ -122,23 +121,35 @@ final class ChatHandler {
             response.status(HttpResponseStatus.OK)
                     .header(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
                     .header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
-            Flux<String> events = ChatStreams.withMergedUsage(opened.elements())
+            Flux<SseFrame> events = ChatStreams.withMergedUsage(opened.elements())
                     .doOnCancel(() -> line.put("client", "disconnected"))
-                    .map(chunk -> "data: " + new String(Json.bytes(chunk.json()), java.nio.charset.StandardCharsets.UTF_8) + "\n\n")
-                    .concatWith(Mono.just("data: [DONE]\n\n"))
+                    .map(chunk -> new SseFrame(DATA, Json.bytes(chunk.json())))
+                    .concatWith(Mono.just(DONE))
                     .onErrorResume(failure -> {
                         ApiError error = ApiError.of(failure);
                         line.put("stream_error", error.message());
-                        return Mono.just("event: error\ndata: " + new String(Json.bytes(error.json()),
-                                java.nio.charset.StandardCharsets.UTF_8) + "\n\n");
+                        return Mono.just(new SseFrame(ERROR_EVENT, Json.bytes(error.json())));
                     });
             AtomicReference<Executor> loop = new AtomicReference<>();
             response.withConnection(connection -> loop.set(connection.channel().eventLoop()));
-            Flux<String> onLoop = loop.get() == null ? events : events.publishOn(Schedulers.fromExecutor(loop.get()));
+            Flux<SseFrame> onLoop = loop.get() == null ? events : events.publishOn(Schedulers.fromExecutor(loop.get()));
             // Buffers are made on the connection's event loop, so none is made while the client hangs up.
-            Flux<ByteBuf> bytes = onLoop.map(text -> ByteBufUtil.writeUtf8(response.alloc(), text));
+            Flux<ByteBuf> bytes = onLoop.map(frame -> frame.write(response.alloc()));
             return response.send(bytes, buffer -> true).then();
         });
+    }
+
+    private static final byte[] DATA = "data: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] ERROR_EVENT = "event: error\ndata: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] END = "\n\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final SseFrame DONE = new SseFrame(DATA, "[DONE]".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
+    /** One server-sent event: a fixed prefix, a JSON payload, a blank line; written into one buffer. */
+    private record SseFrame(byte[] prefix, byte[] payload) {
+
+        ByteBuf write(io.netty.buffer.ByteBufAllocator alloc) {
+            return alloc.buffer(prefix.length + payload.length + END.length).writeBytes(prefix).writeBytes(payload).writeBytes(END);
+        }
     }
 
     private static void describe(HttpServerResponse response, Outcome<?> outcome, ObjectNode line) {
