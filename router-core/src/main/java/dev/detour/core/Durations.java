@@ -3,12 +3,13 @@ package dev.detour.core;
 import java.time.Duration;
 
 /** Formats durations the way trails and messages show them: {@code 30s}, {@code 250ms}. */
-final class Durations {
+public final class Durations {
 
     private Durations() {
     }
 
-    static String format(Duration duration) {
+    /** {@code 30s} for whole seconds, else {@code 250ms}, or {@code 40us} under a millisecond. */
+    public static String format(Duration duration) {
         long millis = duration.toMillis();
         if (millis >= 1000 && millis % 1000 == 0) {
             return millis / 1000 + "s";

@@ -49,7 +49,7 @@ final class Execution<I, O> {
     private double spent;
     private Verdict<O> best;
 
-    private Execution(Route<I, O> route, I request, ContextView context, Set<String> skip) {
+    private Execution(Route<I, O> route, I request, ContextView context, Set<String> skip, Duration deadline) {
         this.route = route;
         this.router = route.router();
         this.request = request;
@@ -57,12 +57,12 @@ final class Execution<I, O> {
         this.skip = skip;
         this.scheduler = router.scheduler();
         this.start = now();
-        this.deadlineAt = route.deadline() == null ? NO_DEADLINE : start + route.deadline().toNanos();
+        this.deadlineAt = deadline == null ? NO_DEADLINE : start + Math.max(0, deadline.toNanos());
     }
 
-    static <I, O> Mono<Outcome<O>> run(Route<I, O> route, I request, Set<String> skip) {
+    static <I, O> Mono<Outcome<O>> run(Route<I, O> route, I request, Set<String> skip, Duration deadline) {
         return Mono.deferContextual(context -> {
-            Execution<I, O> execution = new Execution<>(route, request, context, skip);
+            Execution<I, O> execution = new Execution<>(route, request, context, skip, deadline);
             return execution.step(0, execution.order(0), 0, 1).doFinally(signal -> {
                 if (signal == SignalType.CANCEL) {
                     execution.end(RouteEvent.Ending.CANCELLED, null, null);

@@ -81,7 +81,7 @@ public final class Route<I, O> {
 
     /** Runs {@code request} through the route and returns the answer with who served it and the trail. */
     public Mono<Outcome<O>> execute(I request) {
-        return Execution.run(this, request, Set.of());
+        return Execution.run(this, request, Set.of(), deadline);
     }
 
     /**
@@ -89,7 +89,16 @@ public final class Route<I, O> {
      * whose stream just failed); they appear in the trail as unavailable.
      */
     public Mono<Outcome<O>> execute(I request, Set<String> skip) {
-        return Execution.run(this, request, Set.copyOf(skip));
+        return Execution.run(this, request, Set.copyOf(skip), deadline);
+    }
+
+    /**
+     * Like {@link #execute(Object, Set)}, under what is left of the deadline of a request that started
+     * earlier (e.g. a stream being continued): {@code timeLeft} replaces the route's deadline, and when
+     * it is not positive no provider is called and the answer is a {@link DeadlineExceededException}.
+     */
+    public Mono<Outcome<O>> execute(I request, Set<String> skip, Duration timeLeft) {
+        return Execution.run(this, request, Set.copyOf(skip), Objects.requireNonNull(timeLeft, "timeLeft"));
     }
 
     /** The route's name. */

@@ -43,6 +43,19 @@ public sealed interface RouteEvent {
             implements RouteEvent {
     }
 
+    /**
+     * A stream that failed mid-answer on {@code from} was continued by {@code to}: the caller had
+     * {@code relayed} elements ({@code sentWords} words), and the first {@code restated} characters of
+     * the continuation, which repeated them, were removed.
+     */
+    record StreamContinued(String route, String from, String to, Failure reason, int relayed, int sentWords,
+                           int restated) implements RouteEvent {
+    }
+
+    /** A malformed element of {@code provider}'s stream was skipped, and the stream went on. */
+    record StreamElementSkipped(String route, String provider, String detail) implements RouteEvent {
+    }
+
     /** A provider's circuit breaker moved from one state to another. */
     record BreakerChanged(String provider, BreakerState from, BreakerState to, String reason) implements RouteEvent {
     }

@@ -4,6 +4,7 @@ import dev.detour.core.policy.BreakerPolicy;
 import dev.detour.core.policy.BreakerState;
 import dev.detour.core.policy.BreakerStore;
 import dev.detour.core.policy.Budget;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -97,15 +98,23 @@ public final class Router {
     }
 
     /**
-     * Records that {@code provider}'s stream on {@code route} failed after its first element: its
-     * breaker and statistics count the failure (the attempt itself was counted a success at the first
-     * element) and listeners get a {@link RouteEvent.MidStreamFailed}.
+     * Records that {@code provider}'s stream on {@code route} failed {@code elapsed} after it started,
+     * once its first element was relayed: its breaker and statistics count the failure (the attempt itself
+     * was counted a success at the first element) and listeners get a {@link RouteEvent.MidStreamFailed}.
      */
-    public void midStreamFailure(String route, String provider, int relayed, Failure failure, boolean continued) {
+    public void midStreamFailure(String route, String provider, int relayed, Failure failure, boolean continued,
+                                 Duration elapsed) {
         long now = now();
-        state(provider).record(failure.kind(), 0, failure.retryAfter(), now);
+        state(provider).record(failure.kind(), elapsed.toNanos(), failure.retryAfter(), now);
         if (listening()) {
             emit(new RouteEvent.MidStreamFailed(route, provider, relayed, failure, continued));
+        }
+    }
+
+    /** Hands {@code event} to the listeners, for the parts of a request the engine does not run itself (a stream's relay). */
+    public void publish(RouteEvent event) {
+        if (listening()) {
+            emit(Objects.requireNonNull(event, "event"));
         }
     }
 
@@ -142,7 +151,8 @@ public final class Router {
         return Failure.of(error);
     }
 
-    Scheduler scheduler() {
+    /** The scheduler that times attempts, backoff, hedges and streams: the one set, else Reactor's parallel scheduler as it is now. */
+    public Scheduler scheduler() {
         return scheduler != null ? scheduler : Schedulers.parallel();
     }
 

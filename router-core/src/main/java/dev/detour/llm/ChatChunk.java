@@ -2,12 +2,18 @@ package dev.detour.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.core.stream.Failover;
+import java.util.Locale;
 
 /**
  * One streamed piece of an answer in the OpenAI {@code chat.completion.chunk} shape. It wraps the
  * provider's JSON, so fields Detour does not know reach the caller too.
  */
 public final class ChatChunk {
+
+    private static final String DETOUR = "x_detour";
+    private static final String MALFORMED = "malformed";
+    private static final String FAILOVER = "failover";
 
     private final ObjectNode json;
 
@@ -43,6 +49,49 @@ public final class ChatChunk {
         return new ChatChunk(json);
     }
 
+    /**
+     * A stand-in for a stream event that could not be read (not JSON, or not a chunk), so that a stream
+     * route can skip and count it rather than fail the stream.
+     */
+    public static ChatChunk malformed(String detail) {
+        ObjectNode json = Json.MAPPER.createObjectNode();
+        json.putArray("choices");
+        json.putObject(DETOUR).put(MALFORMED, detail);
+        return new ChatChunk(json);
+    }
+
+    /**
+     * The marker of a failover: no choice, and {@code x_detour.failover} with the providers before and
+     * after, the reason's kind, and the words the caller had.
+     */
+    public static ChatChunk marker(Failover failover) {
+        ObjectNode json = Json.MAPPER.createObjectNode();
+        json.put("object", "chat.completion.chunk");
+        json.putArray("choices");
+        json.putObject(DETOUR).putObject(FAILOVER)
+                .put("from", failover.from())
+                .put("to", failover.to())
+                .put("reason", failover.reason().kind().name().toLowerCase(Locale.ROOT))
+                .put("words_sent", failover.sentWords())
+                .put("restated_chars", failover.restated());
+        return new ChatChunk(json);
+    }
+
+    /** Whether this chunk stands for an event that could not be read. */
+    public boolean isMalformed() {
+        return json.path(DETOUR).has(MALFORMED);
+    }
+
+    /** Why the event this chunk stands for could not be read, or null when it is an ordinary chunk. */
+    public String malformation() {
+        return Json.text(json.path(DETOUR), MALFORMED);
+    }
+
+    /** Whether this chunk marks a failover. */
+    public boolean isMarker() {
+        return json.path(DETOUR).has(FAILOVER);
+    }
+
     /** The text this chunk adds, or null. */
     public String content() {
         return Json.text(json.path("choices").path(0).path("delta"), "content");
@@ -64,6 +113,40 @@ public final class ChatChunk {
         return Usage.of(json.get("usage"));
     }
 
+    /** A copy whose text is {@code content}. */
+    public ChatChunk withContent(String content) {
+        ObjectNode copy = json.deepCopy();
+        ((ObjectNode) copy.path("choices").path(0).path("delta")).put("content", content);
+        return new ChatChunk(copy);
+    }
+
+    /**
+     * This chunk as part of the answer whose first chunk was {@code first}: the same {@code id},
+     * {@code created} and {@code model}, choice index 0, and no second {@code role}. Itself when it
+     * already is.
+     */
+    public ChatChunk within(ChatChunk first) {
+        ObjectNode head = first.json;
+        JsonNode choice = json.path("choices").path(0);
+        boolean same = json.path("id").equals(head.path("id")) && json.path("created").equals(head.path("created"))
+                && json.path("model").equals(head.path("model")) && choice.path("index").asInt(0) == 0
+                && !choice.path("delta").has("role");
+        if (same || this == first) {
+            return this;
+        }
+        ObjectNode copy = json.deepCopy();
+        copy.set("id", head.get("id"));
+        copy.set("created", head.get("created"));
+        copy.set("model", head.get("model"));
+        if (copy.path("choices").path(0) instanceof ObjectNode c) {
+            c.put("index", 0);
+            if (c.path("delta") instanceof ObjectNode delta) {
+                delta.remove("role");
+            }
+        }
+        return new ChatChunk(copy);
+    }
+
     /** The chunk as JSON (do not change it). */
     public ObjectNode json() {
         return json;
@@ -71,6 +154,9 @@ public final class ChatChunk {
 
     @Override
     public String toString() {
+        if (isMalformed()) {
+            return "malformed event: " + malformation();
+        }
         return "ChatChunk[" + (content() != null ? '"' + content() + '"' : "") + (finishReason() != null ? " finish=" + finishReason() : "") + "]";
     }
 }

@@ -17,4 +17,14 @@ public interface ChatProvider extends Provider<ChatRequest, ChatResponse> {
      * error, never in a clean completion.
      */
     Flux<ChatChunk> stream(ChatRequest request, AttemptContext context);
+
+    /**
+     * How this provider can continue an answer another provider's stream cut off: the form its
+     * {@link #stream} sends a {@linkplain ChatRequest#continuing continuation request} in, or
+     * {@link ContinuationMode#NONE} when it is never to be asked. {@link ContinuationMode#INSTRUCTION}
+     * unless a provider says otherwise.
+     */
+    default ContinuationMode continuation() {
+        return ContinuationMode.INSTRUCTION;
+    }
 }

@@ -13,10 +13,21 @@ import java.util.Objects;
  */
 public final class ChatRequest {
 
+    private static final String INSTRUCTION = "Your previous answer was cut off. Continue it from exactly where it "
+            + "stopped, without repeating anything already written and without any preamble.";
+
     private final ObjectNode json;
+    private final String partial;
+    private final ContinuationMode form;
 
     private ChatRequest(ObjectNode json) {
+        this(json, null, null);
+    }
+
+    private ChatRequest(ObjectNode json, String partial, ContinuationMode form) {
         this.json = json;
+        this.partial = partial;
+        this.form = form;
     }
 
     /**
@@ -92,7 +103,7 @@ public final class ChatRequest {
         }
         ObjectNode copy = json.deepCopy();
         copy.put("model", model);
-        return new ChatRequest(copy);
+        return new ChatRequest(copy, partial, form);
     }
 
     /** A copy that asks, or does not ask, for a stream (with usage in the last chunk when it does). */
@@ -108,26 +119,57 @@ public final class ChatRequest {
         } else {
             copy.remove("stream_options");
         }
-        return new ChatRequest(copy);
+        return new ChatRequest(copy, partial, form);
     }
 
     /**
-     * A copy that asks the model to continue an answer cut off after {@code partial}: the partial
-     * text as the assistant's last message, then an instruction to go on from exactly there without
-     * repeating it.
+     * A copy that asks the model to continue an answer cut off after {@code partial}, in
+     * {@link ContinuationMode#PREFILL} form until {@link #continuedAs} says otherwise; a provider sends
+     * it as {@link #rendered()} says.
      */
     public ChatRequest continuing(String partial) {
+        return new ChatRequest(json, Objects.requireNonNull(partial, "partial"), ContinuationMode.PREFILL);
+    }
+
+    /** A continuation request in {@code form} ({@link ContinuationMode#PREFILL} or {@link ContinuationMode#INSTRUCTION}). */
+    public ChatRequest continuedAs(ContinuationMode form) {
+        if (partial == null || form == ContinuationMode.NONE) {
+            throw new IllegalStateException("not a continuation request, or no form to send it in: " + form);
+        }
+        return form == this.form ? this : new ChatRequest(json, partial, form);
+    }
+
+    /** The partial answer this request asks to continue, or null when it asks for a new one. */
+    public String partial() {
+        return partial;
+    }
+
+    /** The form a continuation request is sent in, or null when it is not one. */
+    public ContinuationMode continuation() {
+        return form;
+    }
+
+    /**
+     * The request as a provider sends it: for a continuation, the messages end with the partial answer as
+     * an assistant message (without trailing whitespace, which Anthropic refuses in a prefill), followed in
+     * {@link ContinuationMode#INSTRUCTION} form by a user message asking to go on from exactly there.
+     */
+    public ChatRequest rendered() {
+        if (partial == null) {
+            return this;
+        }
         ObjectNode copy = json.deepCopy();
         ArrayNode messages = (ArrayNode) copy.get("messages");
-        messages.addObject().put("role", "assistant").put("content", partial);
-        messages.addObject().put("role", "user").put("content",
-                "Your previous answer was cut off. Continue it from exactly where it stopped, "
-                        + "without repeating anything already written and without any preamble.");
+        messages.addObject().put("role", "assistant").put("content", partial.stripTrailing());
+        if (form == ContinuationMode.INSTRUCTION) {
+            messages.addObject().put("role", "user").put("content", INSTRUCTION);
+        }
         return new ChatRequest(copy);
     }
 
     @Override
     public String toString() {
-        return "ChatRequest[model=" + model() + ", messages=" + messages().size() + ", stream=" + stream() + "]";
+        return "ChatRequest[model=" + model() + ", messages=" + messages().size() + ", stream=" + stream()
+                + (partial == null ? "" : ", continuing " + partial.length() + " chars as " + form) + "]";
     }
 }

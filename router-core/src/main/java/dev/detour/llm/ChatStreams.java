@@ -1,22 +1,38 @@
 package dev.detour.llm;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.core.AttemptContext;
+import dev.detour.core.Failure;
+import dev.detour.core.FailureKind;
 import dev.detour.core.Provider;
+import dev.detour.core.ProviderException;
 import dev.detour.core.Route;
+import dev.detour.core.stream.Continuation;
+import dev.detour.core.stream.Failover;
 import dev.detour.core.stream.Started;
 import dev.detour.core.stream.StreamRoute;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SynchronousSink;
 
 /**
  * Streaming chat routes: a {@link StreamRoute} of {@link ChatChunk}s over {@link ChatProvider}s, where a
  * stream has started at its first chunk with text, a tool call or a finish reason (so the time-to-first-token
- * timeout and first-token hedging measure real tokens), is complete at its finish reason, can be continued
- * on another provider with the partial text as an assistant prefix (never inside a tool call), and reports
- * its token usage once, summed over every provider that streamed.
+ * timeout and first-token hedging measure real tokens), an answer with no text and no tool call is
+ * {@link FailureKind#EMPTY} (it falls back), a stream is complete at its finish reason, an event that is
+ * not a chunk is skipped and counted, and the caller receives one answer: one {@code id}, {@code created}
+ * and {@code model} (those of the first chunk) from the first chunk to the last, and usage summed over every
+ * provider that streamed (estimated from the chunks relayed for a provider cut before it reported any).
+ *
+ * <p>A stream cut mid-answer is continued (never inside a tool call) by the next provider that can
+ * continue, in its {@linkplain ChatProvider#continuation() form}: prefilled with the partial answer, or
+ * asked to continue it; a provider that rejects a prefill is asked again by instruction. Whatever a
+ * continuation restates is removed ({@link StreamRoute}); a {@linkplain ChatChunk#marker marker} chunk
+ * says where the provider changed.
  *
  * <pre>{@code
  * Route<ChatRequest, Started<ChatChunk>> route = router.<ChatRequest, Started<ChatChunk>>route("chat")
@@ -24,71 +40,81 @@ import reactor.core.publisher.Mono;
  *         .tier(ChatStreams.streaming(anthropic))
  *         .build();
  * StreamRoute<ChatRequest, ChatChunk> chat = ChatStreams.continuing(route).idleTimeout(Duration.ofSeconds(10)).build();
- * Flux<ChatChunk> tokens = ChatStreams.withMergedUsage(chat.stream(request));
+ * Flux<ChatChunk> tokens = chat.stream(request);
  * }</pre>
  */
 public final class ChatStreams {
 
-    /** The field of a marker chunk that says the stream moved to another provider. */
-    public static final String MARKER_FIELD = "x_detour";
+    /** How long a started chat stream may stay silent unless the route says otherwise. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+
+    private static final int CHARS_PER_TOKEN = 4;
 
     private ChatStreams() {
     }
 
-    /** {@code provider}'s stream as an attempt that succeeds at the first real chunk. */
+    /**
+     * {@code provider}'s stream as an attempt that succeeds at the first real chunk; an answer that ends
+     * with no text and no tool call fails as {@link FailureKind#EMPTY}.
+     */
     public static Provider<ChatRequest, Started<ChatChunk>> streaming(ChatProvider provider) {
-        return Provider.of(provider.name(), (request, context) ->
-                Started.of(provider.stream(request, context), ChatStreams::starts));
-    }
-
-    /** How long a started chat stream may stay silent unless the route says otherwise. */
-    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
-
-    /** A streaming route that ends a stream failing mid-answer with an error; idle timeout 30 s unless set. */
-    public static StreamRoute.Builder<ChatRequest, ChatChunk> failing(Route<ChatRequest, Started<ChatChunk>> route) {
-        return StreamRoute.of(route).finalWhen(ChatStreams::isFinal).idleTimeout(DEFAULT_IDLE_TIMEOUT).failMidStream();
-    }
-
-    /** A streaming route that continues a stream failing mid-answer on the next provider; idle timeout 30 s unless set. */
-    public static StreamRoute.Builder<ChatRequest, ChatChunk> continuing(Route<ChatRequest, Started<ChatChunk>> route) {
-        return StreamRoute.of(route).finalWhen(ChatStreams::isFinal).idleTimeout(DEFAULT_IDLE_TIMEOUT)
-                .continueMidStream(ChatStreams::continuation, ChatStreams::marker);
+        return streaming(provider, true);
     }
 
     /**
-     * The chunks, with usage-only chunks held back and replaced, at the end, by one chunk with their
-     * sum (a stream continued on another provider reports both providers' usage once).
+     * Like {@link #streaming(ChatProvider)}; {@code emptyFails} false serves an answer with no text and no
+     * tool call as it is.
      */
-    public static Flux<ChatChunk> withMergedUsage(Flux<ChatChunk> chunks) {
-        return Flux.defer(() -> {
-            AtomicReference<Usage> total = new AtomicReference<>();
-            AtomicReference<ChatChunk> last = new AtomicReference<>();
-            return chunks
-                    .filter(chunk -> {
-                        if (!chunk.json().path("choices").isEmpty() || chunk.usage() == null) {
-                            last.set(chunk);
-                            return true;
-                        }
-                        total.accumulateAndGet(chunk.usage(), (sum, usage) -> sum == null ? usage : sum.plus(usage));
-                        return false;
-                    })
-                    .concatWith(Mono.fromSupplier(() -> usageChunk(last.get(), total.get())));
+    public static Provider<ChatRequest, Started<ChatChunk>> streaming(ChatProvider provider, boolean emptyFails) {
+        return Provider.of(provider.name(), (request, context) -> {
+            Flux<ChatChunk> stream = request.partial() == null ? provider.stream(request, context)
+                    : continued(provider, request, context);
+            Mono<Started<ChatChunk>> started = Started.of(stream, ChatStreams::starts);
+            return emptyFails && request.partial() == null ? started.flatMap(ChatStreams::notEmpty) : started;
         });
     }
 
-    private static ChatChunk usageChunk(ChatChunk last, Usage usage) {
-        if (usage == null) {
-            return null;
-        }
-        ObjectNode json = Json.MAPPER.createObjectNode();
-        if (last != null) {
-            json.set("id", last.json().get("id"));
-            json.set("model", last.json().get("model"));
-        }
-        json.put("object", "chat.completion.chunk");
-        json.putArray("choices");
-        json.set("usage", usage.toJson());
-        return ChatChunk.of(json);
+    /** A streaming route that ends a stream failing mid-answer with an error; idle timeout 30 s unless set. */
+    public static StreamRoute.Builder<ChatRequest, ChatChunk> failing(Route<ChatRequest, Started<ChatChunk>> route) {
+        return chat(route).failMidStream();
+    }
+
+    /**
+     * A streaming route that continues a stream failing mid-answer on the next provider that can; idle
+     * timeout 30 s unless set.
+     */
+    public static StreamRoute.Builder<ChatRequest, ChatChunk> continuing(Route<ChatRequest, Started<ChatChunk>> route) {
+        return continuing(route, provider -> true);
+    }
+
+    /**
+     * Like {@link #continuing(Route)}, never asking the providers {@code continues} rejects (those whose
+     * continuation is {@link ContinuationMode#NONE}) to continue.
+     */
+    public static StreamRoute.Builder<ChatRequest, ChatChunk> continuing(Route<ChatRequest, Started<ChatChunk>> route,
+                                                                         Predicate<String> continues) {
+        return chat(route).continueMidStream(new ChatContinuation(continues));
+    }
+
+    private static StreamRoute.Builder<ChatRequest, ChatChunk> chat(Route<ChatRequest, Started<ChatChunk>> route) {
+        return StreamRoute.of(route)
+                .finalWhen(ChatStreams::isFinal)
+                .idleTimeout(DEFAULT_IDLE_TIMEOUT)
+                .skipWhen(ChatChunk::isMalformed)
+                .assembled(ChatStreams::oneAnswer);
+    }
+
+    /**
+     * The chunks as one answer: every chunk with the first one's {@code id}, {@code created} and
+     * {@code model}, and usage-only chunks held back and replaced, at the end, by one chunk with their sum;
+     * for a provider whose stream was cut before it reported usage (the chunks before a marker), the prompt
+     * is estimated at four characters a token and the completion at a token a chunk.
+     */
+    public static Flux<ChatChunk> oneAnswer(ChatRequest request, Flux<ChatChunk> chunks) {
+        return Flux.defer(() -> {
+            Answer answer = new Answer(request);
+            return chunks.handle(answer::next).concatWith(Mono.fromSupplier(answer::usage));
+        });
     }
 
     static boolean starts(ChatChunk chunk) {
@@ -100,28 +126,162 @@ public final class ChatStreams {
         return chunk.finishReason() != null;
     }
 
-    /** The original request with the text so far as an assistant prefix; null inside a tool call. */
-    static ChatRequest continuation(ChatRequest original, List<ChatChunk> sofar) {
-        if (!sofar.isEmpty() && sofar.get(sofar.size() - 1).inToolCall()) {
-            return null;
+    private static Mono<Started<ChatChunk>> notEmpty(Started<ChatChunk> started) {
+        ChatChunk first = started.head().get(started.head().size() - 1);
+        String content = first.content();
+        if (first.finishReason() != null && (content == null || content.isEmpty()) && !first.inToolCall()) {
+            started.cancel();
+            return Mono.error(new ProviderException(Failure.empty("the answer has no text and no tool call")));
         }
-        StringBuilder text = new StringBuilder();
-        for (ChatChunk chunk : sofar) {
-            if (chunk.inToolCall()) {
-                return null;
-            }
-            String content = chunk.content();
-            if (content != null) {
-                text.append(content);
-            }
-        }
-        return original.continuing(text.toString());
+        return Mono.just(started);
     }
 
-    /** A chunk with no text whose {@code x_detour.failover} names the providers before and after. */
-    static ChatChunk marker(String from, String to) {
-        ChatChunk chunk = ChatChunk.of("detour-failover", to, null, null, null);
-        chunk.json().putObject(MARKER_FIELD).putObject("failover").put("from", from).put("to", to);
-        return chunk;
+    /**
+     * A continuation request sent in the provider's form; a prefill the provider rejects is asked again by
+     * instruction, and a provider that rejects both fails as unavailable for continuing (so the route moves on).
+     */
+    private static Flux<ChatChunk> continued(ChatProvider provider, ChatRequest request, AttemptContext context) {
+        ContinuationMode mode = provider.continuation();
+        if (mode == ContinuationMode.NONE) {
+            return Flux.error(new ProviderException(Failure.unavailable("does not continue answers")));
+        }
+        Flux<ChatChunk> instruction = Flux.defer(() -> provider.stream(request.continuedAs(ContinuationMode.INSTRUCTION), context));
+        return Flux.defer(() -> {
+            boolean[] relayed = new boolean[1];
+            Flux<ChatChunk> stream = mode == ContinuationMode.INSTRUCTION ? instruction
+                    : provider.stream(request.continuedAs(ContinuationMode.PREFILL), context)
+                            .onErrorResume(error -> !relayed[0] && rejected(error), error -> instruction);
+            return stream.doOnNext(chunk -> relayed[0] = true)
+                    .onErrorMap(error -> !relayed[0] && rejected(error), error -> new ProviderException(
+                            Failure.unavailable("refused to continue: " + Failure.of(error))));
+        });
+    }
+
+    private static boolean rejected(Throwable error) {
+        return Failure.of(error).kind() == FailureKind.CLIENT_ERROR;
+    }
+
+    /** Continues chat answers: text as an assistant prefix, never inside a tool call. */
+    private static final class ChatContinuation implements Continuation<ChatRequest, ChatChunk> {
+
+        private final Predicate<String> continues;
+
+        ChatContinuation(Predicate<String> continues) {
+            this.continues = continues;
+        }
+
+        @Override
+        public ChatRequest request(ChatRequest original, List<ChatChunk> relayed) {
+            StringBuilder text = new StringBuilder();
+            for (ChatChunk chunk : relayed) {
+                if (chunk.inToolCall()) {
+                    return null;
+                }
+                String content = chunk.content();
+                if (content != null) {
+                    text.append(content);
+                }
+            }
+            return original.continuing(text.toString());
+        }
+
+        @Override
+        public boolean continues(String provider) {
+            return continues.test(provider);
+        }
+
+        @Override
+        public ChatChunk marker(Failover failover) {
+            return ChatChunk.marker(failover);
+        }
+
+        @Override
+        public CharSequence text(ChatChunk chunk) {
+            return chunk.inToolCall() ? null : chunk.content();
+        }
+
+        @Override
+        public ChatChunk withoutText(ChatChunk chunk, int chars) {
+            return chunk.withContent(chunk.content().substring(chars));
+        }
+    }
+
+    /** One answer's identity and usage, across the providers that streamed it. */
+    private static final class Answer {
+
+        private final ChatRequest request;
+        private ChatChunk first;
+        private Usage total;
+        private boolean reported;
+        private boolean segmentReported;
+        private long segmentChunks;
+
+        Answer(ChatRequest request) {
+            this.request = request;
+        }
+
+        void next(ChatChunk chunk, SynchronousSink<ChatChunk> sink) {
+            if (chunk.isMarker()) {
+                if (!segmentReported) {
+                    add(new Usage(promptEstimate(), segmentChunks));
+                }
+                segmentReported = false;
+                segmentChunks = 0;
+                sink.next(first == null ? chunk : chunk.within(first));
+                return;
+            }
+            JsonNode choices = chunk.json().path("choices");
+            if (choices.isEmpty() && chunk.usage() != null) {
+                add(chunk.usage());
+                reported = true;
+                segmentReported = true;
+                return;
+            }
+            if (first == null && !choices.isEmpty()) {
+                first = chunk;
+            }
+            String content = chunk.content();
+            if (content != null && !content.isEmpty() || chunk.inToolCall()) {
+                segmentChunks++;
+            }
+            sink.next(first == null ? chunk : chunk.within(first));
+        }
+
+        private void add(Usage usage) {
+            total = total == null ? usage : total.plus(usage);
+        }
+
+        private long promptEstimate() {
+            long chars = 0;
+            for (JsonNode message : request.messages()) {
+                JsonNode content = message.path("content");
+                if (content.isTextual()) {
+                    chars += content.asText().length();
+                } else {
+                    for (JsonNode part : content) {
+                        chars += part.path("text").asText("").length();
+                    }
+                }
+            }
+            return (chars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
+        }
+
+        ChatChunk usage() {
+            if (!reported) {
+                return null;
+            }
+            ObjectNode json = Json.MAPPER.createObjectNode();
+            if (first != null) {
+                json.set("id", first.json().get("id"));
+                json.put("object", "chat.completion.chunk");
+                json.set("created", first.json().get("created"));
+                json.set("model", first.json().get("model"));
+            } else {
+                json.put("object", "chat.completion.chunk");
+            }
+            json.putArray("choices");
+            json.set("usage", total.toJson());
+            return ChatChunk.of(json);
+        }
     }
 }

@@ -47,6 +47,17 @@ public final class HttpFailures {
         return new ProviderException(Failure.status(502, null, "malformed answer: " + shorten(what)));
     }
 
+    /**
+     * A stream that ended before the protocol's end: a malformed answer when its last unreadable event is
+     * {@code malformed} (the stream may have been nothing else), else a broken connection saying {@code why}.
+     */
+    public static ProviderException cut(String why, ChatChunk malformed) {
+        if (malformed != null) {
+            return malformed(malformed.malformation());
+        }
+        return new ProviderException(Failure.connection(why));
+    }
+
     /** The Retry-After header as a duration from now (at most a day), or null when absent or unreadable. */
     public static Duration retryAfter(String header) {
         if (header == null || header.isBlank()) {

@@ -17,6 +17,7 @@ public abstract class ProviderBuilder<B extends ProviderBuilder<B>> {
     private final HttpSettings settings;
     private ApiKey apiKey;
     private String model;
+    private ContinuationMode continuation;
 
     protected ProviderBuilder(String name, HttpSettings settings) {
         if (name == null || name.isBlank()) {
@@ -36,6 +37,21 @@ public abstract class ProviderBuilder<B extends ProviderBuilder<B>> {
     public B model(String model) {
         this.model = Objects.requireNonNull(model, "model");
         return self();
+    }
+
+    /**
+     * How the provider can continue an answer another provider's stream cut off; unset, the default of
+     * its kind ({@link ContinuationMode#PREFILL} for Anthropic, {@link ContinuationMode#INSTRUCTION} for
+     * OpenAI-compatible APIs, which may not support a prefill).
+     */
+    public B continuation(ContinuationMode continuation) {
+        this.continuation = Objects.requireNonNull(continuation, "continuation");
+        return self();
+    }
+
+    /** How the provider continues answers, or {@code otherwise} when unset. */
+    public ContinuationMode continuationOr(ContinuationMode otherwise) {
+        return continuation != null ? continuation : otherwise;
     }
 
     /** The provider's name. */

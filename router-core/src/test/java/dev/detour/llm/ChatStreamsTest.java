@@ -105,10 +105,13 @@ class ChatStreamsTest {
         assertThat(chunks.get(3).json().path("x_detour").path("failover").path("from").asText()).isEqualTo("a");
         assertThat(chunks.get(3).json().path("x_detour").path("failover").path("to").asText()).isEqualTo("b");
         ChatRequest continuation = received.get(1);
-        assertThat(continuation.messages()).hasSize(3);
-        assertThat(continuation.messages().get(1).path("role").asText()).isEqualTo("assistant");
-        assertThat(continuation.messages().get(1).path("content").asText()).isEqualTo("The answer is");
-        assertThat(continuation.messages().get(2).path("content").asText()).contains("Continue it from exactly where it stopped");
+        assertThat(continuation.partial()).isEqualTo("The answer is");
+        assertThat(continuation.continuation()).isEqualTo(ContinuationMode.INSTRUCTION);
+        assertThat(continuation.rendered().messages()).hasSize(3);
+        assertThat(continuation.rendered().messages().get(1).path("role").asText()).isEqualTo("assistant");
+        assertThat(continuation.rendered().messages().get(1).path("content").asText()).isEqualTo("The answer is");
+        assertThat(continuation.rendered().messages().get(2).path("content").asText())
+                .contains("Continue it from exactly where it stopped");
     }
 
     @Test
@@ -129,11 +132,12 @@ class ChatStreamsTest {
     void usageFromEveryProviderIsReportedOnceAtTheEnd() {
         Flux<ChatChunk> chunks = Flux.just(text("a"), usage(10, 2), text("b"), finish(), usage(12, 5));
 
-        List<ChatChunk> merged = ChatStreams.withMergedUsage(chunks).collectList().block();
+        List<ChatChunk> merged = ChatStreams.oneAnswer(ChatRequest.user("m", "hi"), chunks).collectList().block();
 
         assertThat(merged).hasSize(4);
         assertThat(merged.get(3).usage()).isEqualTo(new Usage(22, 7));
         assertThat(merged.get(3).json().path("usage").path("total_tokens").asLong()).isEqualTo(29);
-        assertThat(ChatStreams.withMergedUsage(Flux.just(text("a"), finish())).collectList().block()).hasSize(2);
+        assertThat(ChatStreams.oneAnswer(ChatRequest.user("m", "hi"), Flux.just(text("a"), finish())).collectList().block())
+                .hasSize(2);
     }
 }

@@ -79,7 +79,7 @@ class StreamingOverSocketsTest {
         List<ChatChunk> chunks = chat.stream(ChatRequest.user("alias", "hi")).collectList().block(WAIT);
 
         assertThat(text(chunks)).isEqualTo("Bonjour from the second provider.");
-        assertThat(chunks).noneMatch(chunk -> chunk.json().has(ChatStreams.MARKER_FIELD));
+        assertThat(chunks).noneMatch(chunk -> chunk.isMarker());
     }
 
     @Test
@@ -91,7 +91,7 @@ class StreamingOverSocketsTest {
 
         List<ChatChunk> chunks = chat.stream(ChatRequest.user("alias", "count")).collectList().block(WAIT);
 
-        List<ChatChunk> markers = chunks.stream().filter(chunk -> chunk.json().has(ChatStreams.MARKER_FIELD)).toList();
+        List<ChatChunk> markers = chunks.stream().filter(chunk -> chunk.isMarker()).toList();
         assertThat(markers).hasSize(1);
         assertThat(markers.get(0).json().path("x_detour").path("failover").path("to").asText()).isEqualTo("anthropic");
         assertThat(text(chunks)).isEqualTo("one two three" + "Bonjour from the second provider.");

@@ -1,32 +1,46 @@
 package dev.detour.core.stream;
 
+import dev.detour.core.Durations;
 import dev.detour.core.Failure;
 import dev.detour.core.Outcome;
+import dev.detour.core.ProviderException;
 import dev.detour.core.Route;
+import dev.detour.core.RouteEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Predicate;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * A route whose answers are streams (tokens of an LLM answer). Until a stream's first element arrives,
  * it is an ordinary attempt of the underlying {@link Route}: the tier's timeout is the time-to-first-token
  * timeout, and retries, hedges (on first token), breakers and fallbacks all apply, invisibly to the
  * caller. After the first element, the stream is relayed with an idle timeout between elements; a
- * failure then follows the route's {@link MidStream} mode, and always ends in an explicit error, never
- * in a silent clean end. A stream that ends without its final element is a failure too.
+ * failure then follows the route's mid-stream mode, and always ends in an explicit error, never in a
+ * silent clean end. A stream that ends without its final element is a failure too.
+ *
+ * <p>The route's deadline bounds the whole stream: a continuation gets only the time left, no provider
+ * call starts after it, and a stream still running when it expires ends with a {@link MidStreamException}.
+ *
+ * <p>A continuation is seamless or it is not served: the continuing provider's text is matched against
+ * what the caller already has, and whatever it restates is removed before any of it is released (only as
+ * much is held back as the decision needs); a continuation that restates and then diverges is a failure
+ * of that provider. When nothing can continue, the caller gets a {@link MidStreamException} carrying the
+ * original failure.
  *
  * <pre>{@code
  * StreamRoute<ChatRequest, ChatChunk> chat = StreamRoute.of(route)
  *         .idleTimeout(Duration.ofSeconds(10))
  *         .finalWhen(chunk -> chunk.finishReason() != null)
- *         .midStream(MidStream.CONTINUE, continuation, marker)
+ *         .continueMidStream(continuation)
  *         .build();
  * Flux<ChatChunk> tokens = chat.stream(request);
  * }</pre>
@@ -38,21 +52,32 @@ public final class StreamRoute<I, T> {
 
     @SuppressWarnings("unchecked")
     private static final Class<Started<?>> STARTED = (Class<Started<?>>) (Class<?>) Started.class;
+    private static final long NO_DEADLINE = Long.MAX_VALUE;
 
     private final Route<I, Started<T>> route;
     private final Duration idleTimeout;
     private final Predicate<? super T> isFinal;
-    private final MidStream mode;
-    private final BiFunction<? super I, List<T>, ? extends I> continuation;
-    private final BiFunction<String, String, ? extends T> marker;
+    private final Predicate<? super T> malformed;
+    private final Continuation<I, T> continuation;
+    private final BiFunction<? super I, Flux<T>, Flux<T>> assembly;
+    private final Set<String> neverContinuing;
 
     private StreamRoute(Builder<I, T> builder) {
         this.route = builder.route;
         this.idleTimeout = builder.idleTimeout;
         this.isFinal = builder.isFinal;
-        this.mode = builder.mode;
+        this.malformed = builder.malformed;
         this.continuation = builder.continuation;
-        this.marker = builder.marker;
+        this.assembly = builder.assembly;
+        Set<String> never = new HashSet<>();
+        if (continuation != null) {
+            route.tiers().forEach(tier -> tier.providers().forEach(provider -> {
+                if (!continuation.continues(provider.name())) {
+                    never.add(provider.name());
+                }
+            }));
+        }
+        this.neverContinuing = Set.copyOf(never);
     }
 
     /** A builder of a streaming route over {@code route}, whose providers answer with {@link Started} streams. */
@@ -65,9 +90,14 @@ public final class StreamRoute<I, T> {
         return route;
     }
 
+    /** The idle timeout between elements, or null when there is none. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
     /** Streams the answer to {@code request}. Cancelling it cancels the provider's stream. */
     public Flux<T> stream(I request) {
-        return Flux.defer(() -> relay(request, request, Set.of(), new Progress(), null));
+        return open(request).flatMapMany(Opened::elements);
     }
 
     /**
@@ -76,16 +106,14 @@ public final class StreamRoute<I, T> {
      * {@link Opened#elements()} must be subscribed, or {@link Opened#cancel()} called.
      */
     public Mono<Opened<T>> open(I request) {
-        return Mono.defer(() -> route.execute(request, Set.of())
-                .doOnDiscard(STARTED, Started::cancel)
-                .map(outcome -> new Opened<>(outcome, elements(outcome, request, Set.of(), new Progress(), null))));
+        return Mono.defer(() -> new Relay(request).open());
     }
 
     /**
-     * An opened stream: the outcome that started it (provider, tier, attempts before the first element)
-     * and every element, the first ones included.
+     * An opened stream: the outcome that started it (provider, tier, attempts before the first element),
+     * every element, the first ones included, and the report of what happened after the first element.
      */
-    public record Opened<T>(Outcome<Started<T>> outcome, Flux<T> elements) {
+    public record Opened<T>(Outcome<Started<T>> outcome, Flux<T> elements, StreamReport report) {
 
         /** Cancels a stream nobody will read. */
         public void cancel() {
@@ -93,64 +121,240 @@ public final class StreamRoute<I, T> {
         }
     }
 
-    private Flux<T> relay(I original, I request, Set<String> skip, Progress progress, String previous) {
-        return route.execute(request, skip)
-                .doOnDiscard(STARTED, Started::cancel)
-                .flatMapMany(outcome -> elements(outcome, original, skip, progress, previous));
-    }
+    /** One request's stream, across the providers that serve it. */
+    private final class Relay {
 
-    private Flux<T> elements(Outcome<Started<T>> outcome, I original, Set<String> skip, Progress progress, String previous) {
-        Started<T> started = outcome.value();
-        String provider = outcome.provider();
-        progress.finished = false;
-        if (idleTimeout != null) {
-            started.idleTimeout(idleTimeout);
+        private final I original;
+        private final Scheduler scheduler = route.router().scheduler();
+        private final long deadlineAt;
+        private final StreamReport report = new StreamReport();
+        private final List<T> relayed = new ArrayList<>();
+        private final Set<String> failed = new HashSet<>(neverContinuing);
+        private volatile boolean finished;
+        private String provider;
+        private T marker;
+        private Failure firstFailure;
+        private String firstProvider;
+        private StringBuilder afterwards;
+
+        Relay(I original) {
+            this.original = original;
+            Duration deadline = route.deadline();
+            this.deadlineAt = deadline == null ? NO_DEADLINE : now() + deadline.toNanos();
         }
-        Flux<T> relayed = Flux.concat(Flux.fromIterable(started.head()), started.rest())
-                .doOnNext(progress::add)
-                .concatWith(Mono.defer(() -> progress.finished ? Mono.empty()
-                        : Mono.error(new IllegalStateException("stream ended without its final chunk"))));
-        if (previous != null) {
-            relayed = Flux.concat(Mono.just(marker.apply(previous, provider)), relayed);
+
+        Mono<Opened<T>> open() {
+            return execute(original, Set.of())
+                    .map(outcome -> new Opened<>(outcome, assembly.apply(original, guarded(segment(outcome, null))), report));
         }
-        return relayed
-                .doFinally(signal -> started.cancel())
-                .onErrorResume(error -> progress.finished ? Mono.empty() : failed(original, skip, progress, provider, error));
-    }
 
-    private Flux<T> failed(I original, Set<String> skip, Progress progress, String provider, Throwable error) {
-        Failure failure = Failure.of(error);
-        String why = failure.toString();
-        I next = mode == MidStream.CONTINUE ? continuation.apply(original, List.copyOf(progress.elements)) : null;
-        route.router().midStreamFailure(route.name(), provider, progress.count(), failure, next != null);
-        if (mode == MidStream.ERROR) {
-            return Flux.error(new MidStreamException(route.name(), provider, progress.count(), why, error));
+        private Mono<Outcome<Started<T>>> execute(I request, Set<String> skip) {
+            Mono<Outcome<Started<T>>> outcome = deadlineAt == NO_DEADLINE ? route.execute(request, skip)
+                    : route.execute(request, skip, Duration.ofNanos(deadlineAt - now()));
+            return outcome.doOnDiscard(STARTED, Started::cancel);
         }
-        if (next == null) {
-            return Flux.error(new MidStreamException(route.name(), provider, progress.count(), why + "; cannot continue", error));
+
+        /** The whole stream under the deadline: past it, the stream is cancelled and ends in an error. */
+        private Flux<T> guarded(Flux<T> elements) {
+            if (deadlineAt == NO_DEADLINE) {
+                return elements;
+            }
+            return elements
+                    .takeUntilOther(Mono.delay(Duration.ofNanos(Math.max(0, deadlineAt - now())), scheduler))
+                    .concatWith(Mono.defer(() -> finished ? Mono.empty() : Mono.error(this::deadlineExceeded)));
         }
-        Set<String> without = new HashSet<>(skip);
-        without.add(provider);
-        return relay(original, next, Set.copyOf(without), progress, provider)
-                .onErrorMap(later -> !(later instanceof MidStreamException), later -> new MidStreamException(
-                        route.name(), provider, progress.count(), why + "; continuation failed: " + later.getMessage(), later));
-    }
 
-    /** What the caller has received, across the providers of one request. */
-    private final class Progress {
+        /** One provider's part of the answer; {@code failover} is null for the first. */
+        private Flux<T> segment(Outcome<Started<T>> outcome, Failover failover) {
+            Started<T> started = outcome.value();
+            String from = outcome.provider();
+            long begin = now();
+            provider = from;
+            finished = false;
+            if (idleTimeout != null) {
+                started.idleTimeout(idleTimeout);
+            }
+            Flux<T> elements = Flux.concat(Flux.fromIterable(started.head()), started.rest());
+            if (malformed != null) {
+                elements = elements.filter(element -> !skipped(element, from));
+            }
+            if (failover != null) {
+                elements = reconciled(elements, failover);
+            }
+            return elements
+                    .doOnNext(this::relay)
+                    .concatWith(Mono.defer(() -> finished ? Mono.empty()
+                            : Mono.error(new IllegalStateException("stream ended without its final chunk"))))
+                    .doFinally(signal -> started.cancel())
+                    .onErrorResume(error -> finished ? Mono.empty() : failed(from, begin, error));
+        }
 
-        final List<T> elements = new ArrayList<>();
-        boolean finished;
+        private boolean skipped(T element, String from) {
+            if (!malformed.test(element)) {
+                return false;
+            }
+            report.skip();
+            route.router().publish(new RouteEvent.StreamElementSkipped(route.name(), from, String.valueOf(element)));
+            return true;
+        }
 
-        void add(T element) {
-            elements.add(element);
+        private void relay(T element) {
+            if (element == marker) {
+                return;
+            }
+            relayed.add(element);
             if (isFinal.test(element)) {
                 finished = true;
             }
         }
 
-        int count() {
-            return elements.size();
+        private Flux<T> failed(String from, long begin, Throwable error) {
+            Failure failure = Failure.of(error);
+            boolean first = firstFailure == null;
+            if (first) {
+                firstFailure = failure;
+                firstProvider = from;
+            } else {
+                afterwards = (afterwards == null ? new StringBuilder() : afterwards)
+                        .append("; then ").append(from).append(" failed: ").append(failure);
+            }
+            I next = continuation == null ? null : continuation.request(original, List.copyOf(relayed));
+            route.router().midStreamFailure(route.name(), from, relayed.size(), failure,
+                    next != null && now() < deadlineAt, Duration.ofNanos(now() - begin));
+            if (continuation == null) {
+                return Flux.error(giveUp(""));
+            }
+            if (next == null) {
+                return Flux.error(giveUp("; cannot continue"));
+            }
+            failed.add(from);
+            int count = relayed.size();
+            int words = words();
+            return execute(next, Set.copyOf(failed))
+                    .onErrorMap(later -> giveUp("; continuation failed: " + later.getMessage()))
+                    .flatMapMany(outcome -> segment(outcome, new Failover(from, outcome.provider(), failure, count, words, 0)));
+        }
+
+        /** The continuation, less what it restates, after the marker; held back only until that is decided. */
+        private Flux<T> reconciled(Flux<T> elements, Failover failover) {
+            return Flux.defer(() -> {
+                Reconciler reconciler = new Reconciler(failover);
+                return elements.concatMapIterable(reconciler::next).concatWith(Flux.defer(reconciler::end));
+            });
+        }
+
+        private MidStreamException giveUp(String why) {
+            String more = afterwards == null ? "" : afterwards.toString();
+            return new MidStreamException(route.name(), firstProvider, relayed.size(), firstFailure,
+                    firstFailure + more + why, false);
+        }
+
+        private MidStreamException deadlineExceeded() {
+            String why = "deadline " + Durations.format(route.deadline()) + " exceeded"
+                    + (firstFailure == null ? "" : " (it had failed: " + firstFailure + ")");
+            Failure timeout = Failure.timeout(route.deadline());
+            return new MidStreamException(route.name(), provider, relayed.size(), timeout, why, true);
+        }
+
+        private String sentText() {
+            StringBuilder text = new StringBuilder();
+            for (T element : relayed) {
+                CharSequence part = continuation.text(element);
+                if (part != null) {
+                    text.append(part);
+                }
+            }
+            return text.toString();
+        }
+
+        private int words() {
+            String text = sentText();
+            int words = 0;
+            for (int i = 0; i < text.length(); i++) {
+                if (!Character.isWhitespace(text.charAt(i)) && (i == 0 || Character.isWhitespace(text.charAt(i - 1)))) {
+                    words++;
+                }
+            }
+            return words;
+        }
+
+        private long now() {
+            return route.router().scheduler().now(TimeUnit.NANOSECONDS);
+        }
+
+        /** Holds a continuation's first elements until it is known how much of them restates the sent text. */
+        private final class Reconciler {
+
+            private final Failover failover;
+            private final Restatement restatement = new Restatement(sentText());
+            private final List<T> held = new ArrayList<>();
+            private int discarded;
+            private boolean decided;
+
+            Reconciler(Failover failover) {
+                this.failover = failover;
+            }
+
+            List<T> next(T element) {
+                if (decided) {
+                    return List.of(element);
+                }
+                held.add(element);
+                CharSequence text = continuation.text(element);
+                int verdict = text == null ? restatement.finish() : restatement.feed(text);
+                if (verdict == Restatement.PENDING && isFinal.test(element)) {
+                    verdict = restatement.finish();
+                }
+                if (verdict == Restatement.DIVERGED) {
+                    throw new ProviderException(Failure.invalid(
+                            "the continuation restated the answer, then diverged from it"));
+                }
+                if (verdict == Restatement.PENDING) {
+                    if (restatement.following()) {
+                        held.forEach(restated -> discarded += length(continuation.text(restated)));
+                        held.clear();
+                    }
+                    return List.of();
+                }
+                return release(verdict);
+            }
+
+            Flux<T> end() {
+                return decided ? Flux.empty() : Flux.fromIterable(release(restatement.finish()));
+            }
+
+            private List<T> release(int restated) {
+                decided = true;
+                Failover done = new Failover(failover.from(), failover.to(), failover.reason(), failover.relayed(),
+                        failover.sentWords(), restated);
+                report.failedOver(done);
+                route.router().publish(new RouteEvent.StreamContinued(route.name(), done.from(), done.to(),
+                        done.reason(), done.relayed(), done.sentWords(), restated));
+                List<T> out = new ArrayList<>(held.size() + 1);
+                marker = continuation.marker(done);
+                if (marker != null) {
+                    out.add(marker);
+                }
+                int drop = restated - discarded;
+                for (T element : held) {
+                    int length = length(continuation.text(element));
+                    if (drop > 0 && length > 0) {
+                        int cut = Math.min(drop, length);
+                        drop -= cut;
+                        if (cut == length && !isFinal.test(element)) {
+                            continue;
+                        }
+                        element = continuation.withoutText(element, cut);
+                    }
+                    out.add(element);
+                }
+                held.clear();
+                return out;
+            }
+
+            private int length(CharSequence text) {
+                return text == null ? 0 : text.length();
+            }
         }
     }
 
@@ -160,9 +364,9 @@ public final class StreamRoute<I, T> {
         private final Route<I, Started<T>> route;
         private Duration idleTimeout;
         private Predicate<? super T> isFinal = element -> true;
-        private MidStream mode = MidStream.ERROR;
-        private BiFunction<? super I, List<T>, ? extends I> continuation;
-        private BiFunction<String, String, ? extends T> marker;
+        private Predicate<? super T> malformed;
+        private Continuation<I, T> continuation;
+        private BiFunction<? super I, Flux<T>, Flux<T>> assembly = (request, elements) -> elements;
 
         private Builder(Route<I, Started<T>> route) {
             this.route = Objects.requireNonNull(route, "route");
@@ -187,24 +391,58 @@ public final class StreamRoute<I, T> {
             return this;
         }
 
+        /**
+         * Drops the elements {@code malformed} matches (e.g. an event that was not valid JSON), counting each
+         * in the {@link StreamReport} and as a {@link RouteEvent.StreamElementSkipped}, instead of relaying
+         * them; unset, every element is relayed.
+         */
+        public Builder<I, T> skipWhen(Predicate<? super T> malformed) {
+            this.malformed = Objects.requireNonNull(malformed, "malformed");
+            return this;
+        }
+
         /** Ends a stream that fails after its first element with a {@link MidStreamException} (the default). */
         public Builder<I, T> failMidStream() {
-            this.mode = MidStream.ERROR;
+            this.continuation = null;
+            return this;
+        }
+
+        /** Continues a stream that fails after its first element on another provider, as {@code continuation} says. */
+        public Builder<I, T> continueMidStream(Continuation<I, T> continuation) {
+            this.continuation = Objects.requireNonNull(continuation, "continuation");
             return this;
         }
 
         /**
-         * Continues a stream that fails after its first element on another provider: {@code continuation}
-         * makes, from the original request and the elements received so far, the request that asks for
-         * the rest (or returns null when the answer cannot be continued, e.g. inside a tool call);
+         * Continues a stream that fails after its first element on another provider, relaying the continuation
+         * as it comes: {@code request} makes, from the original request and the elements received so far, the
+         * request that asks for the rest (or returns null when the answer cannot be continued);
          * {@code marker} makes the element, sent before the continuation, that says the provider changed
          * (from, to).
          */
-        public Builder<I, T> continueMidStream(BiFunction<? super I, List<T>, ? extends I> continuation,
+        public Builder<I, T> continueMidStream(BiFunction<? super I, List<T>, ? extends I> request,
                                                BiFunction<String, String, ? extends T> marker) {
-            this.mode = MidStream.CONTINUE;
-            this.continuation = Objects.requireNonNull(continuation, "continuation");
-            this.marker = Objects.requireNonNull(marker, "marker");
+            Objects.requireNonNull(request, "request");
+            Objects.requireNonNull(marker, "marker");
+            return continueMidStream(new Continuation<>() {
+                @Override
+                public I request(I original, List<T> relayed) {
+                    return request.apply(original, relayed);
+                }
+
+                @Override
+                public T marker(Failover failover) {
+                    return marker.apply(failover.from(), failover.to());
+                }
+            });
+        }
+
+        /**
+         * How the elements of every provider that served a request are shaped into the caller's one answer
+         * (e.g. one identity, usage summed), given the request; applied to every stream this route opens.
+         */
+        public Builder<I, T> assembled(BiFunction<? super I, Flux<T>, Flux<T>> assembly) {
+            this.assembly = Objects.requireNonNull(assembly, "assembly");
             return this;
         }
 

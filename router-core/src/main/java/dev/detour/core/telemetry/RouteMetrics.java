@@ -52,6 +52,9 @@ public final class RouteMetrics implements RouteListener {
     private final Meter.MeterProvider<Counter> degraded;
     private final Meter.MeterProvider<Counter> transitions;
     private final Meter.MeterProvider<Counter> midStream;
+    private final Meter.MeterProvider<Counter> continuations;
+    private final Meter.MeterProvider<Counter> restated;
+    private final Meter.MeterProvider<Counter> skipped;
     private final MeterRegistry registry;
     private final ConcurrentHashMap<String, AtomicInteger> breakerStates = new ConcurrentHashMap<>();
 
@@ -69,6 +72,12 @@ public final class RouteMetrics implements RouteListener {
         transitions = Counter.builder("detour.breaker.transitions").description("Circuit breaker transitions")
                 .withRegistry(registry);
         midStream = Counter.builder("detour.midstream.failures").description("Streams that failed after their first chunk")
+                .withRegistry(registry);
+        continuations = Counter.builder("detour.stream.continuations")
+                .description("Streams continued on another provider after a mid-stream failure").withRegistry(registry);
+        restated = Counter.builder("detour.stream.restated").baseUnit("characters")
+                .description("Text a continuation restated, removed before the caller saw it").withRegistry(registry);
+        skipped = Counter.builder("detour.stream.skipped").description("Malformed stream events skipped")
                 .withRegistry(registry);
         this.registry = registry;
     }
@@ -99,6 +108,12 @@ public final class RouteMetrics implements RouteListener {
             midStream.withTags("route", failed.route(), "provider", failed.provider(),
                     "reason", KIND_TAGS[failed.failure().kind().ordinal()], "outcome", failed.continued() ? "continued" : "failed")
                     .increment();
+        } else if (event instanceof RouteEvent.StreamContinued continued) {
+            continuations.withTags("route", continued.route(), "from", continued.from(), "to", continued.to(),
+                    "reason", KIND_TAGS[continued.reason().kind().ordinal()]).increment();
+            restated.withTags("route", continued.route(), "provider", continued.to()).increment(continued.restated());
+        } else if (event instanceof RouteEvent.StreamElementSkipped skip) {
+            skipped.withTags("route", skip.route(), "provider", skip.provider()).increment();
         } else if (event instanceof RouteEvent.BreakerChanged changed) {
             transitions.withTags("provider", changed.provider(), "to", STATE_TAGS[changed.to().ordinal()]).increment();
             breakerState(changed.provider()).set(changed.to().ordinal());

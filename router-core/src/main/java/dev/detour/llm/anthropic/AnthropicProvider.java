@@ -9,6 +9,7 @@ import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatProvider;
 import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
+import dev.detour.llm.ContinuationMode;
 import dev.detour.llm.HttpFailures;
 import dev.detour.llm.HttpSettings;
 import dev.detour.llm.InvalidChatException;
@@ -54,6 +55,7 @@ public final class AnthropicProvider implements ChatProvider {
     private final HttpSettings settings;
     private final HttpClient http;
     private final ApiKey key;
+    private final ContinuationMode continuation;
 
     private AnthropicProvider(Builder builder) {
         this.name = builder.name();
@@ -63,6 +65,7 @@ public final class AnthropicProvider implements ChatProvider {
         this.http = builder.jsonClient(API_KEY_HEADER, "")
                 .headers(h -> h.set(VERSION_HEADER, AnthropicTranslation.API_VERSION));
         this.key = builder.apiKey();
+        this.continuation = builder.continuationOr(ContinuationMode.PREFILL);
     }
 
     /** A builder of a provider named {@code name} reached by {@code settings}. */
@@ -112,9 +115,14 @@ public final class AnthropicProvider implements ChatProvider {
         }).onErrorMap(error -> HttpFailures.redact(error, key));
     }
 
+    @Override
+    public ContinuationMode continuation() {
+        return continuation;
+    }
+
     private byte[] body(ChatRequest request) {
         try {
-            return Json.bytes(AnthropicTranslation.request(request, model, maxTokens));
+            return Json.bytes(AnthropicTranslation.request(request.rendered(), model, maxTokens));
         } catch (InvalidChatException e) {
             throw new ProviderException(Failure.status(400, null,
                     "request cannot be sent to Anthropic: " + e.getMessage()));

@@ -559,7 +559,8 @@ public final class AnthropicTranslation {
      * signatures, citations) and unknown events are ignored.
      *
      * <p>An {@code error} event fails the stream with {@link #error(JsonNode)}; data that is not a JSON
-     * object with {@link HttpFailures#malformed}; an end before {@code message_stop}, or an
+     * object becomes a {@linkplain ChatChunk#malformed malformed} chunk (a stream that then ends
+     * before {@code message_stop} is a malformed answer); an end before {@code message_stop}, or an
      * {@link SseException} from the events (a body cut inside an event), with a
      * {@link dev.detour.core.FailureKind#CONNECTION} failure. Each subscription translates afresh.
      */
@@ -568,6 +569,7 @@ public final class AnthropicTranslation {
         return Flux.defer(() -> {
             StreamState state = new StreamState();
             boolean[] stopped = new boolean[1];
+            ChatChunk[] malformed = new ChatChunk[1];
             return events
                     .onErrorMap(SseException.class, e -> new ProviderException(Failure.connection(e.getMessage())))
                     .concatMapIterable(state::translate)
@@ -575,11 +577,14 @@ public final class AnthropicTranslation {
                         if (chunk == STOP) {
                             stopped[0] = true;
                         } else if (!stopped[0]) {
+                            if (chunk.isMalformed()) {
+                                malformed[0] = chunk;
+                            }
                             sink.next(chunk);
                         }
                     })
                     .concatWith(Mono.defer(() -> stopped[0] ? Mono.empty()
-                            : Mono.error(new ProviderException(Failure.connection("stream ended before message_stop")))));
+                            : Mono.error(HttpFailures.cut("stream ended before message_stop", malformed[0]))));
         });
     }
 
@@ -597,7 +602,7 @@ public final class AnthropicTranslation {
             try {
                 data = Json.object(event.data(), "stream event");
             } catch (InvalidChatException e) {
-                throw HttpFailures.malformed(e.getMessage());
+                return List.of(ChatChunk.malformed(e.getMessage()));
             }
             String type = data.path("type").isTextual() ? data.get("type").asText() : event.event();
             if (type == null) {

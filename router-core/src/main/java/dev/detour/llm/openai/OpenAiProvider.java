@@ -10,6 +10,7 @@ import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatProvider;
 import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
+import dev.detour.llm.ContinuationMode;
 import dev.detour.llm.HttpFailures;
 import dev.detour.llm.HttpSettings;
 import dev.detour.llm.InvalidChatException;
@@ -47,6 +48,7 @@ public final class OpenAiProvider implements ChatProvider {
     private final HttpSettings settings;
     private final HttpClient http;
     private final ApiKey key;
+    private final ContinuationMode continuation;
 
     private OpenAiProvider(Builder builder) {
         this.name = builder.name();
@@ -54,6 +56,7 @@ public final class OpenAiProvider implements ChatProvider {
         this.settings = builder.settings();
         this.http = builder.jsonClient(HttpHeaderNames.AUTHORIZATION, "Bearer ");
         this.key = builder.apiKey();
+        this.continuation = builder.continuationOr(ContinuationMode.INSTRUCTION);
     }
 
     /** A builder of a provider named {@code name} reached by {@code settings}. */
@@ -111,8 +114,24 @@ public final class OpenAiProvider implements ChatProvider {
         }
     }
 
+    @Override
+    public ContinuationMode continuation() {
+        return continuation;
+    }
+
+    /**
+     * The request as sent: the provider's model, and a continuation rendered; a prefill also says so in
+     * the fields prefix-capable servers read (vLLM's {@code continue_final_message} and
+     * {@code add_generation_prompt}, DeepSeek's and Mistral's {@code prefix} on the last message).
+     */
     private ChatRequest outgoing(ChatRequest request) {
-        return model == null ? request : request.withModel(model);
+        ChatRequest sent = (model == null ? request : request.withModel(model)).rendered();
+        if (request.continuation() == ContinuationMode.PREFILL) {
+            ObjectNode json = sent.json();
+            json.put("continue_final_message", true).put("add_generation_prompt", false);
+            ((ObjectNode) json.withArray("messages").get(json.withArray("messages").size() - 1)).put("prefix", true);
+        }
+        return sent;
     }
 
     private static ChatResponse answer(HttpClientResponse response, byte[] body) {
@@ -127,6 +146,7 @@ public final class OpenAiProvider implements ChatProvider {
     private static Flux<ChatChunk> chunks(Flux<SseEvent> events) {
         return Flux.defer(() -> {
             boolean[] done = new boolean[1];
+            ChatChunk[] malformed = new ChatChunk[1];
             return events
                     .onErrorMap(SseException.class, e -> new ProviderException(Failure.connection(e.getMessage())))
                     .<ChatChunk>handle((event, sink) -> {
@@ -137,15 +157,26 @@ public final class OpenAiProvider implements ChatProvider {
                             done[0] = true;
                             return;
                         }
-                        sink.next(chunk(event));
+                        ChatChunk chunk = chunk(event);
+                        if (chunk.isMalformed()) {
+                            malformed[0] = chunk;
+                        }
+                        sink.next(chunk);
                     })
                     .concatWith(Mono.defer(() -> done[0] ? Mono.empty()
-                            : Mono.error(new ProviderException(Failure.connection("stream ended before [DONE]")))));
+                            : Mono.error(HttpFailures.cut("stream ended before [DONE]", malformed[0]))));
         });
     }
 
+    /** A chunk; an event that is not a chunk is {@linkplain ChatChunk#malformed malformed}, an error object a failure. */
     private static ChatChunk chunk(SseEvent event) {
-        return accepted(() -> Json.object(event.data(), "stream chunk"), ChatChunk::of);
+        try {
+            ObjectNode json = Json.object(event.data(), "stream chunk");
+            rejectErrorObject(json);
+            return ChatChunk.of(json);
+        } catch (InvalidChatException e) {
+            return ChatChunk.malformed(e.getMessage());
+        }
     }
 
     /** Reads a JSON answer or chunk: an error object in it is a provider failure, a bad shape is malformed. */

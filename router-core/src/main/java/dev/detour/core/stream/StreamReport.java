@@ -1,0 +1,33 @@
+package dev.detour.core.stream;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What happened to one stream after its first element, for a request log: the failovers (each with
+ * its trigger and the text it trimmed) and the elements skipped as malformed. Filled while the stream
+ * runs; read it when the stream has ended.
+ */
+public final class StreamReport {
+
+    private final List<Failover> failovers = new ArrayList<>(1);
+    private int skipped;
+
+    synchronized void failedOver(Failover failover) {
+        failovers.add(failover);
+    }
+
+    synchronized void skip() {
+        skipped++;
+    }
+
+    /** The failovers, in order. */
+    public synchronized List<Failover> failovers() {
+        return List.copyOf(failovers);
+    }
+
+    /** Elements dropped because they were malformed. */
+    public synchronized int skipped() {
+        return skipped;
+    }
+}
