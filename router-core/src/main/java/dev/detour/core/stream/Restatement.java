@@ -4,7 +4,8 @@ package dev.detour.core.stream;
  * Decides, as a continuation's text arrives, how much of its start restates the text the caller
  * already has: a model asked to continue may answer the rest, restate its last words first, or start
  * over. The continuation restates a suffix of the sent text (starting at a word) when it begins with
- * that suffix; the longest such suffix is the overlap. The text is read only as far as needed to
+ * that suffix (the whole text, two words or more, or the end of a word); the longest such suffix is
+ * the overlap. The text is read only as far as needed to
  * decide, and past {@value #HOLD} characters a restatement in progress is followed character by
  * character instead of held. A continuation that restates a long stretch and then says something
  * else is {@link #DIVERGED}: it cannot be spliced on seamlessly.
@@ -17,7 +18,7 @@ final class Restatement {
     static final int DIVERGED = -2;
 
     static final int HOLD = 4096;
-    private static final int MIN_OVERLAP = 4;
+    private static final int MIN_OVERLAP = 2;
     private static final int DIVERGENCE = 24;
 
     private final String sent;
@@ -74,6 +75,24 @@ final class Restatement {
         return decided;
     }
 
+    /**
+     * Whether restating the sent text from {@code p} on is told apart from new text: the whole text, two
+     * words or more, or the end of a word (a continuation that starts with the same short word, space
+     * first, is more likely new text).
+     */
+    private boolean counts(int p) {
+        if (p == 0) {
+            return true;
+        }
+        int words = 0;
+        for (int i = p; i < sent.length(); i++) {
+            if (!Character.isWhitespace(sent.charAt(i)) && (i == p || Character.isWhitespace(sent.charAt(i - 1)))) {
+                words++;
+            }
+        }
+        return words >= 2 || !Character.isWhitespace(sent.charAt(p)) && sent.length() - p >= MIN_OVERLAP;
+    }
+
     private void step(char ch) {
         if (skippingSpace) {
             if (Character.isWhitespace(ch)) {
@@ -97,7 +116,7 @@ final class Restatement {
         for (int k = 0; k < count; k++) {
             int p = candidates[k];
             if (p + m == sent.length()) {
-                if (m >= MIN_OVERLAP || p == 0) {
+                if (counts(p)) {
                     complete = Math.max(complete, m);
                 }
             } else if (sent.charAt(p + m) == ch) {
