@@ -117,6 +117,48 @@ public final class ChatStreams {
         });
     }
 
+    /**
+     * A whole answer as the chunks of a stream: one with the role, the text and any tool calls, one with
+     * the finish reason, and one with the usage when the answer has it (for a route that must check the
+     * whole answer before sending it).
+     */
+    public static Flux<ChatChunk> replay(ChatResponse response) {
+        ObjectNode answer = response.json();
+        JsonNode message = answer.path("choices").path(0).path("message");
+        ObjectNode first = head(answer);
+        ObjectNode delta = first.putArray("choices").addObject().put("index", 0).putObject("delta");
+        delta.put("role", "assistant").put("content", message.path("content").asText(""));
+        JsonNode calls = message.path("tool_calls");
+        if (calls.isArray() && !calls.isEmpty()) {
+            var streamed = delta.putArray("tool_calls");
+            for (int i = 0; i < calls.size(); i++) {
+                streamed.add(((ObjectNode) calls.get(i).deepCopy()).put("index", i));
+            }
+        }
+        ((ObjectNode) first.get("choices").get(0)).putNull("finish_reason");
+        ObjectNode last = head(answer);
+        last.putArray("choices").addObject().put("index", 0).putObject("delta");
+        ((ObjectNode) last.get("choices").get(0)).put("finish_reason", response.finishReason() == null ? "stop"
+                : response.finishReason());
+        Usage usage = response.usage();
+        if (usage == null) {
+            return Flux.just(ChatChunk.of(first), ChatChunk.of(last));
+        }
+        ObjectNode counted = head(answer);
+        counted.putArray("choices");
+        counted.set("usage", usage.toJson());
+        return Flux.just(ChatChunk.of(first), ChatChunk.of(last), ChatChunk.of(counted));
+    }
+
+    private static ObjectNode head(ObjectNode answer) {
+        ObjectNode chunk = Json.MAPPER.createObjectNode();
+        chunk.set("id", answer.get("id"));
+        chunk.put("object", "chat.completion.chunk");
+        chunk.set("created", answer.get("created"));
+        chunk.set("model", answer.get("model"));
+        return chunk;
+    }
+
     static boolean starts(ChatChunk chunk) {
         String content = chunk.content();
         return content != null && !content.isEmpty() || chunk.inToolCall() || chunk.finishReason() != null;

@@ -158,6 +158,13 @@ final class AdminHandler {
                         .put("reason", changed.reason());
             } else if (event instanceof RouteEvent.ProviderOverridden overridden) {
                 node.put("provider", overridden.provider()).put("action", overridden.action());
+            } else if (event instanceof RouteEvent.MidStreamFailed failed) {
+                node.put("route", failed.route()).put("provider", failed.provider()).put("relayed", failed.relayed())
+                        .put("failure", failed.failure().toString()).put("continued", failed.continued());
+            } else if (event instanceof RouteEvent.StreamContinued continued) {
+                node.put("route", continued.route()).put("from", continued.from()).put("to", continued.to())
+                        .put("reason", continued.reason().toString()).put("words_sent", continued.sentWords())
+                        .put("restated_chars", continued.restated());
             }
         }
         return body;

@@ -60,7 +60,9 @@ public record ApiError(int status, String type, String code, String message) {
             return new ApiError(502, "upstream_error", "all_providers_failed", failed.getMessage());
         }
         if (error instanceof MidStreamException midStream) {
-            return new ApiError(502, "upstream_error", "stream_failed", midStream.getMessage());
+            return midStream.deadlineExceeded()
+                    ? new ApiError(504, "timeout_error", "deadline_exceeded", midStream.getMessage())
+                    : new ApiError(502, "upstream_error", "stream_failed", midStream.getMessage());
         }
         if (error instanceof ProviderException provider) {
             int status = provider.failure().status();

@@ -1,11 +1,14 @@
 package dev.detour.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.Degraded;
 import dev.detour.core.Failure;
 import dev.detour.core.Outcome;
-import dev.detour.core.stream.StreamRoute;
+import dev.detour.core.stream.Failover;
+import dev.detour.core.stream.StreamReport;
+import dev.detour.http.config.RouteConfig;
 import dev.detour.http.gateway.Gateway;
 import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatRequest;
@@ -15,6 +18,7 @@ import dev.detour.llm.Json;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -83,7 +87,7 @@ final class ChatHandler {
                         return Mono.error(new ApiError.ApiException(ApiError.notFound("model_not_found",
                                 "The model '" + chat.model() + "' does not exist; known: " + gateway.aliases())));
                     }
-                    Mono<Void> answer = chat.stream() ? streamed(response, route.streaming(), chat, line)
+                    Mono<Void> answer = chat.stream() ? streamed(response, route, chat, line)
                             : whole(response, route, chat, line);
                     Map<String, String> headers = propagated(request, requestId, current.server().propagateHeaders());
                     return answer.contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers));
@@ -114,32 +118,79 @@ final class ChatHandler {
         });
     }
 
-    private Mono<Void> streamed(HttpServerResponse response, StreamRoute<ChatRequest, ChatChunk> route, ChatRequest chat,
-                                ObjectNode line) {
-        return route.open(chat).flatMap(opened -> {
+    /**
+     * A streamed answer: relayed chunk by chunk once the first is in hand; or, for a route whose settings need
+     * the whole answer (validators, last-known-good …), the whole checked answer sent as a stream.
+     */
+    private Mono<Void> streamed(HttpServerResponse response, Gateway.ChatRoute route, ChatRequest chat, ObjectNode line) {
+        if (!route.config().wholeAnswerSettings().isEmpty()) {
+            line.put("stream_mode", "whole-answer");
+            return route.whole().execute(chat).flatMap(outcome -> {
+                describe(response, outcome, line);
+                return sse(response, ChatStreams.replay(outcome.value()), line, false);
+            });
+        }
+        boolean chunkMarker = RouteConfig.MARKER_CHUNK.equals(route.config().failoverMarker());
+        return route.streaming().open(chat).flatMap(opened -> {
             describe(response, opened.outcome(), line);
-            response.status(HttpResponseStatus.OK)
-                    .header(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
-                    .header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
-            Flux<SseFrame> events = ChatStreams.withMergedUsage(opened.elements())
-                    .doOnCancel(() -> line.put("client", "disconnected"))
-                    .map(chunk -> new SseFrame(DATA, Json.bytes(chunk.json())))
-                    .concatWith(Mono.just(DONE))
-                    .onErrorResume(failure -> {
-                        ApiError error = ApiError.of(failure);
-                        line.put("stream_error", error.message());
-                        return Mono.just(new SseFrame(ERROR_EVENT, Json.bytes(error.json())));
-                    });
-            AtomicReference<Executor> loop = new AtomicReference<>();
-            response.withConnection(connection -> loop.set(connection.channel().eventLoop()));
-            Flux<SseFrame> onLoop = loop.get() == null ? events : events.publishOn(Schedulers.fromExecutor(loop.get()));
-            // Buffers are made on the connection's event loop, so none is made while the client hangs up.
-            Flux<ByteBuf> bytes = onLoop.map(frame -> frame.write(response.alloc()));
-            return response.send(bytes, buffer -> true).then();
+            Flux<ChatChunk> chunks = opened.elements().doFinally(signal -> report(line, opened.report()));
+            return sse(response, chunks, line, chunkMarker);
         });
     }
 
+    private Mono<Void> sse(HttpServerResponse response, Flux<ChatChunk> chunks, ObjectNode line, boolean chunkMarker) {
+        response.status(HttpResponseStatus.OK)
+                .header(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+                .header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+        long[] relayed = new long[1];
+        Flux<SseFrame> events = chunks
+                .doOnCancel(() -> line.put("client", "disconnected"))
+                .map(chunk -> {
+                    relayed[0]++;
+                    return chunk.isMarker() && !chunkMarker ? comment(chunk) : new SseFrame(DATA, Json.bytes(chunk.json()));
+                })
+                .concatWith(Mono.just(DONE))
+                .onErrorResume(failure -> {
+                    ApiError error = ApiError.of(failure);
+                    line.put("stream_error", error.message());
+                    return Mono.just(new SseFrame(ERROR_EVENT, Json.bytes(error.json())));
+                })
+                .doFinally(signal -> line.put("chunks", relayed[0]));
+        AtomicReference<Executor> loop = new AtomicReference<>();
+        response.withConnection(connection -> loop.set(connection.channel().eventLoop()));
+        Flux<SseFrame> onLoop = loop.get() == null ? events : events.publishOn(Schedulers.fromExecutor(loop.get()));
+        // Buffers are made on the connection's event loop, so none is made while the client hangs up.
+        Flux<ByteBuf> bytes = onLoop.map(frame -> frame.write(response.alloc()));
+        return response.send(bytes, buffer -> true).then();
+    }
+
+    /** The failover marker as an SSE comment line, which SDKs ignore: {@code : detour failover from=a to=b reason=timeout}. */
+    private static SseFrame comment(ChatChunk marker) {
+        JsonNode failover = marker.json().path("x_detour").path("failover");
+        String text = "detour failover from=" + failover.path("from").asText() + " to=" + failover.path("to").asText()
+                + " reason=" + failover.path("reason").asText();
+        return new SseFrame(COMMENT, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** What happened after the first chunk: each continuation, the events skipped, whether usage was estimated. */
+    private static void report(ObjectNode line, StreamReport report) {
+        List<Failover> failovers = report.failovers();
+        if (!failovers.isEmpty()) {
+            ArrayNode continuations = line.putArray("continuations");
+            for (Failover failover : failovers) {
+                continuations.addObject().put("from", failover.from()).put("to", failover.to())
+                        .put("reason", failover.reason().toString()).put("words_sent", failover.sentWords())
+                        .put("restated_chars", failover.restated());
+            }
+            line.put("usage_estimated", true);
+        }
+        if (report.skipped() > 0) {
+            line.put("malformed_events", report.skipped());
+        }
+    }
+
     private static final byte[] DATA = "data: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] COMMENT = ": ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] ERROR_EVENT = "event: error\ndata: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] END = "\n\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final SseFrame DONE = new SseFrame(DATA, "[DONE]".getBytes(java.nio.charset.StandardCharsets.US_ASCII));

@@ -27,6 +27,7 @@ class ChatApiTest {
                 .model("bad-request", Behaviour.status(400))
                 .model("stuck", Behaviour.stall())
                 .model("dies", Behaviour.answer("one two three four five").fault(Fault.cutAfter(2)))
+                .model("resumes", Behaviour.answer("one two three four five"))
                 .model("slow", Behaviour.answer("slow").latency(Latency.fixed(Duration.ofSeconds(5)))),
                 """
                 server: { port: 0, max-body-bytes: 2048 }
@@ -38,6 +39,7 @@ class ChatApiTest {
                   stuck:       { type: anthropic, base-url: "${simulator}/v1", model: stuck }
                   dies:        { type: openai, base-url: "${simulator}/v1", model: dies }
                   slow:        { type: openai, base-url: "${simulator}/v1", model: slow }
+                  resumes:     { type: openai, base-url: "${simulator}/v1", model: resumes }
                   weather:     { type: http, base-url: "${simulator}" }
                 routes:
                   - alias: plain
@@ -58,7 +60,7 @@ class ChatApiTest {
                     tiers: [ { providers: [dies] }, { providers: [ok] } ]
                   - alias: cut-continue
                     mid-stream: continue
-                    tiers: [ { providers: [dies] }, { providers: [ok] } ]
+                    tiers: [ { providers: [dies] }, { providers: [resumes] } ]
                 json-routes:
                   - name: health
                     tiers: [ { providers: [weather] } ]
@@ -184,8 +186,10 @@ class ChatApiTest {
         Harness.Response response = chat("cut-continue", true);
 
         assertThat(response.status()).isEqualTo(200);
-        assertThat(response.body()).contains("\"content\":\"one\"").contains("\"x_detour\":{\"failover\":{\"from\":\"dies\",\"to\":\"ok\"}}")
-                .contains("\"content\":\"All\"").endsWith("data: [DONE]\n\n").doesNotContain("event: error");
+        assertThat(response.body()).contains("\"content\":\"one\"")
+                .contains("\n: detour failover from=dies to=resumes reason=connection\n\n")
+                .contains("\"content\":\" three\"").endsWith("data: [DONE]\n\n")
+                .doesNotContain("event: error").doesNotContain("x_detour");
     }
 
     @Test

@@ -13,6 +13,7 @@ import com.openai.errors.InternalServerException;
 import com.openai.errors.NotFoundException;
 import com.openai.errors.SseException;
 import com.openai.errors.UnauthorizedException;
+import com.openai.helpers.ChatCompletionAccumulator;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
@@ -45,6 +46,7 @@ class OpenAiSdkTest {
               backup:  { type: openai, base-url: "${simulator}/v1", model: backup }
               dying:   { type: openai, base-url: "${simulator}/v1", model: dying }
               broken:  { type: openai, base-url: "${simulator}/v1", model: broken }
+              resumes: { type: openai, base-url: "${simulator}/v1", model: resumes }
             routes:
               - alias: chat
                 deadline: 10s
@@ -54,9 +56,10 @@ class OpenAiSdkTest {
               - alias: continued
                 deadline: 10s
                 mid-stream: continue
+                failover-marker: chunk
                 tiers:
                   - { providers: [dying], timeout: 5s }
-                  - { providers: [backup], timeout: 5s }
+                  - { providers: [resumes], timeout: 5s }
               - alias: cut
                 deadline: 10s
                 mid-stream: error
@@ -77,6 +80,7 @@ class OpenAiSdkTest {
                 .model("primary", Behaviour.answer("Hello from the primary provider."))
                 .model("backup", Behaviour.answer("and the rest."))
                 .model("dying", Behaviour.answer("one two three four").fault(Fault.cutAfter(2)))
+                .model("resumes", Behaviour.answer("one two three four").onInstruction(Behaviour.Resume.RESTART))
                 .model("broken", Behaviour.status(503)),
                 YAML, Map.of("CLIENT", CLIENT_KEY));
         client = client(CLIENT_KEY);
@@ -169,26 +173,35 @@ class OpenAiSdkTest {
     }
 
     @Test
-    void aContinuedStreamWithDetoursFailoverMarkerParses() {
+    void aContinuedStreamIsOneAnswerToTheSdksAccumulator() {
         List<ChatCompletionChunk> chunks = new ArrayList<>();
 
         read(client.chat().completions().createStreaming(params("continued")), chunks);
 
-        assertThat(text(chunks)).isEqualTo("one twoand the rest.");
+        ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
+        chunks.forEach(accumulator::accumulate);
+        ChatCompletion answer = accumulator.chatCompletion();
+        assertThat(answer.choices()).singleElement().satisfies(choice -> {
+            assertThat(choice.message().content()).hasValue("one two three four");
+            assertThat(choice.finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
+        });
+        assertThat(answer.model()).isEqualTo("dying");
+        assertThat(chunks).allSatisfy(chunk -> {
+            assertThat(chunk.id()).isEqualTo(answer.id());
+            assertThat(chunk.created()).isEqualTo(answer.created());
+            assertThat(chunk.model()).isEqualTo("dying");
+        });
+        assertThat(answer.usage()).hasValueSatisfying(usage -> assertThat(usage.completionTokens()).isEqualTo(2 + 4));
         ChatCompletionChunk marker = chunks.stream()
                 .filter(chunk -> chunk._additionalProperties().containsKey("x_detour"))
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no chunk with x_detour among " + chunks));
         assertThat(marker.isValid()).isTrue();
-        assertThat(marker.choices()).singleElement().satisfies(choice -> {
-            assertThat(choice.delta().content()).isEmpty();
-            assertThat(choice.finishReason()).isEmpty();
-        });
+        assertThat(marker.choices()).isEmpty();
         JsonNode failover = marker._additionalProperties().get("x_detour").convert(JsonNode.class).path("failover");
         assertThat(failover.path("from").asText()).isEqualTo("dying");
-        assertThat(failover.path("to").asText()).isEqualTo("backup");
-        assertThat(chunks).anySatisfy(chunk -> assertThat(chunk.choices()).anySatisfy(choice ->
-                assertThat(choice.finishReason()).contains(ChatCompletionChunk.Choice.FinishReason.STOP)));
+        assertThat(failover.path("to").asText()).isEqualTo("resumes");
+        assertThat(failover.path("restated_chars").asInt()).isEqualTo("one two".length());
     }
 
     @Test

@@ -58,6 +58,7 @@ public final class StreamRoute<I, T> {
     private final Duration idleTimeout;
     private final Predicate<? super T> isFinal;
     private final Predicate<? super T> malformed;
+    private final boolean skipMalformed;
     private final Continuation<I, T> continuation;
     private final BiFunction<? super I, Flux<T>, Flux<T>> assembly;
     private final Set<String> neverContinuing;
@@ -67,6 +68,7 @@ public final class StreamRoute<I, T> {
         this.idleTimeout = builder.idleTimeout;
         this.isFinal = builder.isFinal;
         this.malformed = builder.malformed;
+        this.skipMalformed = builder.skipMalformed;
         this.continuation = builder.continuation;
         this.assembly = builder.assembly;
         Set<String> never = new HashSet<>();
@@ -192,6 +194,9 @@ public final class StreamRoute<I, T> {
         private boolean skipped(T element, String from) {
             if (!malformed.test(element)) {
                 return false;
+            }
+            if (!skipMalformed) {
+                throw new ProviderException(Failure.status(502, null, String.valueOf(element)));
             }
             report.skip();
             route.router().publish(new RouteEvent.StreamElementSkipped(route.name(), from, String.valueOf(element)));
@@ -365,6 +370,7 @@ public final class StreamRoute<I, T> {
         private Duration idleTimeout;
         private Predicate<? super T> isFinal = element -> true;
         private Predicate<? super T> malformed;
+        private boolean skipMalformed;
         private Continuation<I, T> continuation;
         private BiFunction<? super I, Flux<T>, Flux<T>> assembly = (request, elements) -> elements;
 
@@ -398,6 +404,17 @@ public final class StreamRoute<I, T> {
          */
         public Builder<I, T> skipWhen(Predicate<? super T> malformed) {
             this.malformed = Objects.requireNonNull(malformed, "malformed");
+            this.skipMalformed = true;
+            return this;
+        }
+
+        /**
+         * Fails the stream, as a provider's 502 whose detail is the element's {@code toString()}, at the first
+         * element {@code malformed} matches; unset, every element is relayed.
+         */
+        public Builder<I, T> failWhen(Predicate<? super T> malformed) {
+            this.malformed = Objects.requireNonNull(malformed, "malformed");
+            this.skipMalformed = false;
             return this;
         }
 

@@ -52,10 +52,11 @@ final class ConfigReader {
             "open-for", "half-open-probes", "slow-call", "slow-call-rate");
     private static final List<String> PROVIDER_FIELDS = List.of("type", "base-url", "api-key-env", "model",
             "weight", "cost-per-call", "cost-per-input-token", "cost-per-output-token", "max-connections",
-            "max-idle-time", "headers");
+            "max-idle-time", "headers", "continuation");
     private static final List<String> ROUTE_FIELDS = List.of("alias", "deadline", "tiers", "mid-stream",
             "idle-timeout", "validators", "confidence-floor", "best-effort", "max-attempts", "max-cost",
-            "last-known-good", "default-answer", "fallback-on");
+            "last-known-good", "default-answer", "fallback-on", "stream-deadline", "failover-marker",
+            "malformed-events");
     private static final List<String> JSON_ROUTE_FIELDS =
             List.of("name", "deadline", "tiers", "last-known-good", "default-body");
     private static final List<String> TIER_FIELDS = List.of("providers", "timeout", "balance", "retry", "hedge");
@@ -68,6 +69,9 @@ final class ConfigReader {
             TierConfig.WEIGHTED, TierConfig.LEAST_LATENCY);
     private static final List<String> MID_STREAM_MODES =
             List.of(RouteConfig.MID_STREAM_ERROR, RouteConfig.MID_STREAM_CONTINUE);
+    private static final List<String> CONTINUATIONS = List.of("prefill", "instruction", "none");
+    private static final List<String> MARKERS = List.of(RouteConfig.MARKER_COMMENT, RouteConfig.MARKER_CHUNK);
+    private static final List<String> MALFORMED = List.of(RouteConfig.MALFORMED_SKIP, RouteConfig.MALFORMED_FAIL);
     private static final List<String> FAILURE_KINDS = List.of("timeout", "connection", "server_error",
             "rate_limited", "request_timeout", "client_error", "empty", "invalid", "low_confidence",
             "unavailable", "error");
@@ -277,11 +281,15 @@ final class ConfigReader {
         int maxConnections = m.integer("max-connections", 256, 1, Integer.MAX_VALUE, "a whole number >= 1");
         Duration maxIdleTime = m.duration("max-idle-time", Duration.ofSeconds(30));
         Map<String, String> headers = headers(m.get("headers"), m.path("headers"));
+        String continuation = m.choice("continuation", null, CONTINUATIONS, "a continuation form");
+        if (continuation != null && ProviderConfig.HTTP.equals(type)) {
+            problem(m.path("continuation"), "only openai and anthropic providers continue answers");
+        }
         if (type == null || baseUrl == null) {
             return null;
         }
         return new ProviderConfig(name, type, baseUrl, apiKeyEnv, model, weight, perCall, perInput, perOutput,
-                maxConnections, maxIdleTime, headers);
+                maxConnections, maxIdleTime, headers, continuation);
     }
 
     private Map<String, String> headers(JsonNode node, String path) {
@@ -327,7 +335,11 @@ final class ConfigReader {
         List<TierConfig> tiers = tiers(m, true);
         checkDeadline(m, deadline, tiers);
         String midStream = m.choice("mid-stream", RouteConfig.MID_STREAM_ERROR, MID_STREAM_MODES, "a mid-stream mode");
-        Duration idleTimeout = m.duration("idle-timeout", null);
+        Duration idleTimeout = m.duration("idle-timeout", RouteConfig.DEFAULT_IDLE_TIMEOUT);
+        Duration streamDeadline = m.duration("stream-deadline",
+                m.has("deadline") ? deadline : RouteConfig.DEFAULT_STREAM_DEADLINE);
+        String failoverMarker = m.choice("failover-marker", RouteConfig.MARKER_COMMENT, MARKERS, "a failover marker");
+        String malformedEvents = m.choice("malformed-events", RouteConfig.MALFORMED_SKIP, MALFORMED, "a malformed-events mode");
         List<String> validators = m.choices("validators", RouteConfig.VALIDATORS, "a validator");
         Double floor = m.number("confidence-floor", null, f -> f >= 0 && f <= 1, "a confidence (0 to 1)");
         boolean bestEffort = m.bool("best-effort", false);
@@ -336,11 +348,13 @@ final class ConfigReader {
         Duration lastKnownGood = m.duration("last-known-good", null);
         String defaultAnswer = m.text("default-answer", null);
         List<String> fallbackOn = m.has("fallback-on") ? m.choices("fallback-on", FAILURE_KINDS, "a failure kind") : null;
-        if (alias == null || midStream == null) {
+        if (alias == null || midStream == null || idleTimeout == null || streamDeadline == null || failoverMarker == null
+                || malformedEvents == null) {
             return null;
         }
         return new RouteConfig(alias, deadline, tiers, midStream, idleTimeout, validators == null ? List.of() : validators,
-                floor, bestEffort, maxAttempts, maxCost, lastKnownGood, defaultAnswer, fallbackOn);
+                floor, bestEffort, maxAttempts, maxCost, lastKnownGood, defaultAnswer, fallbackOn, streamDeadline,
+                failoverMarker, malformedEvents);
     }
 
     private JsonRouteConfig jsonRoute(JsonNode node, String path, Set<String> names) {

@@ -23,11 +23,14 @@ import java.util.Objects;
  * @param maxConnections     its connection pool's size (256 unless set)
  * @param maxIdleTime        how long an idle pooled connection is kept (30 s unless set)
  * @param headers            headers sent with every call, in the order given
+ * @param continuation       how it continues an answer another provider's stream cut off:
+ *                           {@code prefill}, {@code instruction} or {@code none}; {@code null} for its
+ *                           type's default ({@code prefill} for anthropic, {@code instruction} for openai)
  */
 public record ProviderConfig(String name, String type, String baseUrl, String apiKeyEnv, String model,
                              double weight, double costPerCall, double costPerInputToken,
                              double costPerOutputToken, int maxConnections, Duration maxIdleTime,
-                             Map<String, String> headers) {
+                             Map<String, String> headers, String continuation) {
 
     /** The OpenAI-compatible type. */
     public static final String OPENAI = "openai";

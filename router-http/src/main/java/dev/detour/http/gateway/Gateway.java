@@ -27,6 +27,7 @@ import dev.detour.llm.ChatProvider;
 import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
 import dev.detour.llm.ChatStreams;
+import dev.detour.llm.ContinuationMode;
 import dev.detour.llm.HttpSettings;
 import dev.detour.llm.Usage;
 import dev.detour.llm.anthropic.AnthropicProvider;
@@ -199,6 +200,9 @@ public final class Gateway {
             if (provider.model() != null) {
                 builder.model(provider.model());
             }
+            if (provider.continuation() != null) {
+                builder.continuation(continuation(provider));
+            }
             return builder.build();
         }
         OpenAiProvider.Builder builder = OpenAiProvider.builder(provider.name(), settings);
@@ -208,6 +212,9 @@ public final class Gateway {
         if (provider.model() != null) {
             builder.model(provider.model());
         }
+        if (provider.continuation() != null) {
+            builder.continuation(continuation(provider));
+        }
         return builder.build();
     }
 
@@ -216,7 +223,7 @@ public final class Gateway {
         Route.Builder<ChatRequest, ChatResponse> whole = router.<ChatRequest, ChatResponse>route(config.alias())
                 .deadline(config.deadline());
         Route.Builder<ChatRequest, Started<ChatChunk>> streaming = router.<ChatRequest, Started<ChatChunk>>route(config.alias())
-                .deadline(config.deadline());
+                .deadline(config.streamDeadline());
         for (TierConfig tier : config.tiers()) {
             List<Provider<ChatRequest, ChatResponse>> wholeTier = new ArrayList<>();
             List<Provider<ChatRequest, Started<ChatChunk>>> streamTier = new ArrayList<>();
@@ -268,11 +275,12 @@ public final class Gateway {
         if (config.defaultAnswer() != null) {
             whole.defaultAnswer(ChatResponse.of("detour-default", config.alias(), config.defaultAnswer(), "stop", Usage.NONE));
         }
-        StreamRoute.Builder<ChatRequest, ChatChunk> stream = "continue".equals(config.midStream())
-                ? ChatStreams.continuing(streaming.build())
+        StreamRoute.Builder<ChatRequest, ChatChunk> stream = RouteConfig.MID_STREAM_CONTINUE.equals(config.midStream())
+                ? ChatStreams.continuing(streaming.build(), name -> providers.get(name).continuation() != ContinuationMode.NONE)
                 : ChatStreams.failing(streaming.build());
-        if (config.idleTimeout() != null) {
-            stream.idleTimeout(config.idleTimeout());
+        stream.idleTimeout(config.idleTimeout());
+        if (RouteConfig.MALFORMED_FAIL.equals(config.malformedEvents())) {
+            stream.failWhen(ChatChunk::isMalformed);
         }
         return new ChatRoute(config, whole.build(), stream.build());
     }
@@ -301,12 +309,16 @@ public final class Gateway {
         };
     }
 
+    private static ContinuationMode continuation(ProviderConfig provider) {
+        return ContinuationMode.valueOf(provider.continuation().toUpperCase(Locale.ROOT));
+    }
+
     private static double tokens(Usage usage, ProviderConfig provider) {
         return usage == null ? 0
                 : usage.promptTokens() * provider.costPerInputToken() + usage.completionTokens() * provider.costPerOutputToken();
     }
 
-    /** Keeps the latest fallback and breaker events for the admin API. */
+    /** Keeps the latest fallback, mid-stream, continuation, breaker and override events for the admin API. */
     public static final class RecentEvents implements dev.detour.core.RouteListener {
 
         private final int capacity;
@@ -321,7 +333,8 @@ public final class Gateway {
         @Override
         public void onEvent(RouteEvent event) {
             if (event instanceof RouteEvent.FellBack || event instanceof RouteEvent.BreakerChanged
-                    || event instanceof RouteEvent.ProviderOverridden) {
+                    || event instanceof RouteEvent.ProviderOverridden || event instanceof RouteEvent.MidStreamFailed
+                    || event instanceof RouteEvent.StreamContinued) {
                 synchronized (events) {
                     if (events.size() == capacity) {
                         events.removeFirst();
