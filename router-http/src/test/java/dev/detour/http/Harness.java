@@ -10,7 +10,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
 import reactor.netty.http.client.HttpClient;
@@ -65,6 +69,36 @@ final class Harness implements AutoCloseable {
 
     static String chat(String model, boolean stream) {
         return "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    }
+
+    /**
+     * Waits until {@code condition} holds, checking it on the test thread every 10 ms (the pause is a
+     * timer, not a sleep); fails after {@link #WAIT}.
+     */
+    static void await(String what, BooleanSupplier condition) {
+        await(what, condition, () -> "");
+    }
+
+    /** {@link #await(String, BooleanSupplier)}, saying what {@code context} gives on failure. */
+    static void await(String what, BooleanSupplier condition, Supplier<String> context) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("not within " + WAIT + ": " + what + context.get());
+            }
+            Mono.delay(Duration.ofMillis(10)).block(WAIT);
+        }
+    }
+
+    /** The request log's lines as JSON objects. */
+    static List<ObjectNode> lines(String log) {
+        List<ObjectNode> lines = new ArrayList<>();
+        for (String line : log.split("\\R")) {
+            if (!line.isBlank()) {
+                lines.add(Json.object(line, "log line"));
+            }
+        }
+        return lines;
     }
 
     String logText() {

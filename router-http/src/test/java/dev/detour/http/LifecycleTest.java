@@ -26,8 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -105,35 +103,6 @@ class LifecycleTest {
                         .map(text -> new Harness.Response(response.status().code(), response.responseHeaders(), text)));
     }
 
-    /**
-     * Waits until {@code condition} holds, checking it on the test thread every 10 ms (the pause is a
-     * timer, not a sleep); fails after {@link #WAIT}.
-     */
-    private static void await(String what, BooleanSupplier condition) {
-        await(what, condition, () -> "");
-    }
-
-    /** {@link #await(String, BooleanSupplier)}, saying what {@code context} gives on failure. */
-    private static void await(String what, BooleanSupplier condition, Supplier<String> context) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("not within " + WAIT + ": " + what + context.get());
-            }
-            Mono.delay(Duration.ofMillis(10)).block(WAIT);
-        }
-    }
-
-    /** The request log's lines as JSON objects. */
-    private static List<ObjectNode> lines(String log) {
-        List<ObjectNode> lines = new ArrayList<>();
-        for (String line : log.split("\\R")) {
-            if (!line.isBlank()) {
-                lines.add(Json.object(line, "log line"));
-            }
-        }
-        return lines;
-    }
 
     // ---------------------------------------------------------------- (a) graceful shutdown
 
@@ -181,7 +150,7 @@ class LifecycleTest {
         assertThat(inFlight.get(WAIT.toSeconds(), TimeUnit.SECONDS).status()).isEqualTo(200);
         closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         // close() has returned, so the log is closed and flushed: every request's line must be in it
-        assertThat(lines(h.logText())).singleElement().satisfies(line -> {
+        assertThat(Harness.lines(h.logText())).singleElement().satisfies(line -> {
             assertThat(line.path("route").asText()).isEqualTo("slow");
             assertThat(line.path("served_by").asText()).isEqualTo("slow");
             assertThat(line.path("status").asInt()).isEqualTo(200);
@@ -245,12 +214,12 @@ class LifecycleTest {
         StepVerifier.create(stream, 1).expectNextCount(1).thenCancel().verify(WAIT);
         h.simulator.awaitStats("paced", stats -> stats.disconnects() == 1).block(WAIT);
 
-        await("the stream's log line", () -> !lines(h.logText()).isEmpty());
+        Harness.await("the stream's log line", () -> !Harness.lines(h.logText()).isEmpty());
         h.close();
         String log = h.logText();
         h = null;
 
-        assertThat(lines(log)).singleElement()
+        assertThat(Harness.lines(log)).singleElement()
                 .satisfies(line -> assertThat(line.path("client").asText()).as(log).isEqualTo("disconnected"));
     }
 
@@ -266,7 +235,7 @@ class LifecycleTest {
         ModelStats gone = h.simulator.awaitStats("slow", stats -> stats.disconnects() == 1).block(WAIT);
         assertThat(gone.completed()).isZero();
         assertThat(gone.inFlight()).isZero();
-        await("the request log notes the disconnect", () -> lines(h.logText()).stream()
+        Harness.await("the request log notes the disconnect", () -> Harness.lines(h.logText()).stream()
                 .anyMatch(line -> "slow".equals(line.path("route").asText())
                         && "disconnected".equals(line.path("client").asText())), () -> "; the log:\n" + h.logText());
     }
@@ -323,7 +292,7 @@ class LifecycleTest {
         assertThat(server.versions().current().number()).isEqualTo(1);
 
         replace(file, fileYaml(simulator, true));
-        await("the new alias is listed", () -> models(server).contains("express"));
+        Harness.await("the new alias is listed", () -> models(server).contains("express"));
 
         assertThat(models(server)).containsExactly("chat", "express");
         assertThat(server.versions().current().number()).isEqualTo(2);
@@ -334,7 +303,7 @@ class LifecycleTest {
         assertThat(failures).isEmpty();
 
         replace(file, fileYaml(simulator, true) + "  - { alias: broken, deadline: soon, tiers: [ { providers: [fsat] } ] }\n");
-        await("the watcher reports the broken file", () -> !failures.isEmpty());
+        Harness.await("the watcher reports the broken file", () -> !failures.isEmpty());
 
         assertThat(failures).hasSize(1);
         assertThat(failures.get(0)).hasMessage("""
@@ -427,11 +396,11 @@ class LifecycleTest {
         assertThat(streamed.body()).contains("[DONE]");
         assertThat(unknown.status()).isEqualTo(404);
 
-        await("three log lines", () -> lines(h.logText()).size() >= 3);
+        Harness.await("three log lines", () -> Harness.lines(h.logText()).size() >= 3);
         h.close();
         String log = h.logText();
         h = null;
-        List<ObjectNode> lines = lines(log);
+        List<ObjectNode> lines = Harness.lines(log);
 
         assertThat(lines).hasSize(3);
         List<ObjectNode> wholeLines = linesOf(lines, "req-whole-1");
@@ -479,12 +448,12 @@ class LifecycleTest {
         assertThat(refused.status()).isEqualTo(401);
         assertThat(served.status()).isEqualTo(200);
 
-        await("the served request's log line", () -> !linesOf(lines(h.logText()), "req-served-2").isEmpty());
+        Harness.await("the served request's log line", () -> !linesOf(Harness.lines(h.logText()), "req-served-2").isEmpty());
         h.close();
         String log = h.logText();
         h = null;
 
-        List<ObjectNode> refusedLines = linesOf(lines(log), "req-refused-1");
+        List<ObjectNode> refusedLines = linesOf(Harness.lines(log), "req-refused-1");
         assertThat(refusedLines).hasSize(1);
         assertThat(refusedLines.get(0).path("status").asInt()).isEqualTo(401);
         assertThat(log).doesNotContain("sk-wrong-key-0000");

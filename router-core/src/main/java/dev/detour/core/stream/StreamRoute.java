@@ -196,7 +196,7 @@ public final class StreamRoute<I, T> {
                 return false;
             }
             if (!skipMalformed) {
-                throw new ProviderException(Failure.status(502, null, String.valueOf(element)));
+                throw new ProviderException(Failure.invalid(String.valueOf(element)));
             }
             report.skip();
             route.router().publish(new RouteEvent.StreamElementSkipped(route.name(), from, String.valueOf(element)));
@@ -409,8 +409,8 @@ public final class StreamRoute<I, T> {
         }
 
         /**
-         * Fails the stream, as a provider's 502 whose detail is the element's {@code toString()}, at the first
-         * element {@code malformed} matches; unset, every element is relayed.
+         * Fails the stream, as {@link dev.detour.core.FailureKind#INVALID} with the element's {@code toString()}
+         * as the detail, at the first element {@code malformed} matches; unset, every element is relayed.
          */
         public Builder<I, T> failWhen(Predicate<? super T> malformed) {
             this.malformed = Objects.requireNonNull(malformed, "malformed");
