@@ -20,6 +20,14 @@ public enum FailureKind {
     REQUEST_TIMEOUT,
     /** The provider answered another 4xx: the request itself is bad. */
     CLIENT_ERROR,
+    /**
+     * The request does not fit the provider's context window (OpenAI's {@code context_length_exceeded},
+     * Anthropic's {@code prompt is too long}, a 413): never retried on the same provider; a route may
+     * move it to larger-context providers ({@link Route.Builder#onContextWindow}).
+     */
+    CONTEXT_WINDOW,
+    /** The provider refused the request or its answer under its content policy. */
+    CONTENT_POLICY,
     /** The provider answered nothing, or an answer a validator calls empty. */
     EMPTY,
     /** A validator rejected the answer. */
@@ -32,11 +40,12 @@ public enum FailureKind {
     ERROR;
 
     /**
-     * What falls back unless a route says otherwise: everything but {@link #CLIENT_ERROR}, which goes
-     * straight to the caller because retrying elsewhere would fail the same way.
+     * What falls back unless a route says otherwise: everything but {@link #CLIENT_ERROR},
+     * {@link #CONTEXT_WINDOW} and {@link #CONTENT_POLICY}, which go straight to the caller with the
+     * provider's reason because another provider would most likely refuse the same request.
      */
-    public static final Set<FailureKind> DEFAULT_FALLBACK =
-            Collections.unmodifiableSet(EnumSet.complementOf(EnumSet.of(CLIENT_ERROR)));
+    public static final Set<FailureKind> DEFAULT_FALLBACK = Collections.unmodifiableSet(
+            EnumSet.complementOf(EnumSet.of(CLIENT_ERROR, CONTEXT_WINDOW, CONTENT_POLICY)));
 
     /** What a retry policy retries unless told otherwise: the transient failures. */
     public static final Set<FailureKind> DEFAULT_RETRY = Collections.unmodifiableSet(
