@@ -47,9 +47,13 @@ public enum FailureKind {
     public static final Set<FailureKind> DEFAULT_FALLBACK = Collections.unmodifiableSet(
             EnumSet.complementOf(EnumSet.of(CLIENT_ERROR, CONTEXT_WINDOW, CONTENT_POLICY)));
 
-    /** What a retry policy retries unless told otherwise: the transient failures. */
+    /**
+     * What a retry policy retries unless told otherwise: the transient failures a provider reported
+     * (connection, 5xx, 429, 408). Not {@link #TIMEOUT}: a provider that did not answer in time moves on
+     * at once unless a policy lists it.
+     */
     public static final Set<FailureKind> DEFAULT_RETRY = Collections.unmodifiableSet(
-            EnumSet.of(TIMEOUT, CONNECTION, SERVER_ERROR, RATE_LIMITED, REQUEST_TIMEOUT));
+            EnumSet.of(CONNECTION, SERVER_ERROR, RATE_LIMITED, REQUEST_TIMEOUT));
 
     /** The kind an HTTP error status belongs to. */
     public static FailureKind ofStatus(int status) {

@@ -54,7 +54,7 @@ class FailureTest {
                 .contains(FailureKind.SERVER_ERROR, FailureKind.RATE_LIMITED, FailureKind.REQUEST_TIMEOUT,
                         FailureKind.TIMEOUT, FailureKind.CONNECTION, FailureKind.EMPTY, FailureKind.INVALID,
                         FailureKind.LOW_CONFIDENCE, FailureKind.UNAVAILABLE);
-        assertThat(FailureKind.DEFAULT_RETRY).containsExactlyInAnyOrder(FailureKind.TIMEOUT, FailureKind.CONNECTION,
+        assertThat(FailureKind.DEFAULT_RETRY).containsExactlyInAnyOrder(FailureKind.CONNECTION,
                 FailureKind.SERVER_ERROR, FailureKind.RATE_LIMITED, FailureKind.REQUEST_TIMEOUT);
     }
 
