@@ -28,11 +28,16 @@ import java.util.Objects;
  * @param fallbackOn      the failure kinds that move on to the next provider, as lower-case
  *                        {@code FailureKind} names (e.g. {@code client_error}); {@code null} keeps the
  *                        engine's defaults
+ * @param onContextWindow the providers a request moves to at once when one fails with a context-window
+ *                        error (larger-context models), tried in order; empty for none
+ * @param emptyAnswers    what a whole answer with no content and no tool calls does:
+ *                        {@code fall-back} (the default) or {@code allow}
  */
 public record RouteConfig(String alias, Duration deadline, List<TierConfig> tiers, String midStream,
                           Duration idleTimeout, List<String> validators, Double confidenceFloor,
                           boolean bestEffort, Integer maxAttempts, Double maxCost, Duration lastKnownGood,
-                          String defaultAnswer, List<String> fallbackOn) {
+                          String defaultAnswer, List<String> fallbackOn,
+                          List<String> onContextWindow, String emptyAnswers) {
 
     /** The deadline unless set. */
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(60);
@@ -44,6 +49,11 @@ public record RouteConfig(String alias, Duration deadline, List<TierConfig> tier
     public static final List<String> VALIDATORS =
             List.of("nonEmpty", "finishedNormally", "validJson", "requestedFormat", "noRefusal");
 
+    /** An empty whole answer falls back like a failure. */
+    public static final String EMPTY_FALL_BACK = "fall-back";
+    /** An empty whole answer is served. */
+    public static final String EMPTY_ALLOW = "allow";
+
     /** Checks that the alias, deadline, tiers, mode and validators are set, and copies the lists. */
     public RouteConfig {
         Objects.requireNonNull(alias, "alias");
@@ -52,5 +62,16 @@ public record RouteConfig(String alias, Duration deadline, List<TierConfig> tier
         tiers = List.copyOf(tiers);
         validators = List.copyOf(validators);
         fallbackOn = fallbackOn == null ? null : List.copyOf(fallbackOn);
+        onContextWindow = onContextWindow == null ? List.of() : List.copyOf(onContextWindow);
+        emptyAnswers = emptyAnswers == null ? EMPTY_FALL_BACK : emptyAnswers;
+    }
+
+    /** A route with no context-window providers whose empty answers fall back. */
+    public RouteConfig(String alias, Duration deadline, List<TierConfig> tiers, String midStream,
+                       Duration idleTimeout, List<String> validators, Double confidenceFloor,
+                       boolean bestEffort, Integer maxAttempts, Double maxCost, Duration lastKnownGood,
+                       String defaultAnswer, List<String> fallbackOn) {
+        this(alias, deadline, tiers, midStream, idleTimeout, validators, confidenceFloor, bestEffort, maxAttempts,
+                maxCost, lastKnownGood, defaultAnswer, fallbackOn, List.of(), EMPTY_FALL_BACK);
     }
 }

@@ -34,6 +34,7 @@ import dev.detour.llm.openai.OpenAiProvider;
 import dev.detour.llm.validate.ChatValidators;
 import dev.detour.llm.validate.Confidence;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -176,7 +177,7 @@ public final class Gateway {
                 providers.add(backends.get(name));
                 weights.put(name, settings.get(name).weight());
             }
-            route.tier(tier(Tier.of(providers), tier, weights));
+            route.tier(tier(Tier.of(providers), tier, tier.timeout(), weights));
         }
         if (config.lastKnownGood() != null) {
             route.lastKnownGood(JsonCall::key, config.lastKnownGood());
@@ -228,12 +229,27 @@ public final class Gateway {
                 streamTier.add(ChatStreams.streaming(chat).withCost(provider.costPerCall(), started -> 0));
                 weights.put(name, provider.weight());
             }
-            whole.tier(tier(Tier.of(wholeTier), tier, weights));
-            streaming.tier(tier(Tier.of(streamTier), tier, weights));
+            whole.tier(tier(Tier.of(wholeTier), tier, tier.timeout(), weights));
+            streaming.tier(tier(Tier.of(streamTier), tier, tier.streamTimeout(), weights));
+        }
+        if (!config.onContextWindow().isEmpty()) {
+            List<Provider<ChatRequest, ChatResponse>> wholeLarger = new ArrayList<>();
+            List<Provider<ChatRequest, Started<ChatChunk>>> streamLarger = new ArrayList<>();
+            for (String name : config.onContextWindow()) {
+                ProviderConfig provider = settings.get(name);
+                ChatProvider chat = providers.get(name);
+                wholeLarger.add(chat.withCost(provider.costPerCall(), answer -> tokens(answer.usage(), provider)));
+                streamLarger.add(ChatStreams.streaming(chat).withCost(provider.costPerCall(), started -> 0));
+            }
+            whole.onContextWindow(Tier.of(wholeLarger));
+            streaming.onContextWindow(Tier.of(streamLarger));
+        }
+        if (!RouteConfig.EMPTY_ALLOW.equals(config.emptyAnswers()) && !config.validators().contains("nonEmpty")) {
+            whole.validate(ChatValidators.nonEmpty());
         }
         if (config.fallbackOn() != null && !config.fallbackOn().isEmpty()) {
             Set<FailureKind> kinds = EnumSet.noneOf(FailureKind.class);
-            config.fallbackOn().forEach(kind -> kinds.add(FailureKind.valueOf(kind.toUpperCase(Locale.ROOT))));
+            config.fallbackOn().forEach(kind -> kinds.add(kind(kind)));
             FailureKind first = kinds.iterator().next();
             whole.fallbackOn(first, kinds.toArray(new FailureKind[0]));
             streaming.fallbackOn(first, kinds.toArray(new FailureKind[0]));
@@ -277,13 +293,18 @@ public final class Gateway {
         return new ChatRoute(config, whole.build(), stream.build());
     }
 
-    private static <I, O> Tier<I, O> tier(Tier<I, O> tier, TierConfig config, Map<String, Double> weights) {
-        if (config.timeout() != null) {
-            tier = tier.timeout(config.timeout());
+    private static <I, O> Tier<I, O> tier(Tier<I, O> tier, TierConfig config, Duration timeout, Map<String, Double> weights) {
+        if (timeout != null) {
+            tier = tier.timeout(timeout);
         }
         RetryConfig retry = config.retry();
         if (retry != null) {
-            tier = tier.retry(RetryPolicy.backoff(retry.attempts(), retry.backoff()).maxDelay(retry.maxBackoff()));
+            RetryPolicy policy = RetryPolicy.backoff(retry.attempts(), retry.backoff()).maxDelay(retry.maxBackoff());
+            if (retry.retryOn() != null && !retry.retryOn().isEmpty()) {
+                FailureKind[] kinds = retry.retryOn().stream().map(Gateway::kind).toArray(FailureKind[]::new);
+                policy = policy.retryOn(kinds[0], kinds);
+            }
+            tier = tier.retry(policy);
         }
         HedgeConfig hedge = config.hedge();
         if (hedge != null) {
@@ -299,6 +320,10 @@ public final class Gateway {
             case "least-latency" -> tier.balance(Balancer.leastLatency());
             default -> tier;
         };
+    }
+
+    private static FailureKind kind(String name) {
+        return FailureKind.valueOf(name.toUpperCase(Locale.ROOT));
     }
 
     private static double tokens(Usage usage, ProviderConfig provider) {
