@@ -320,14 +320,17 @@ final class Execution<I, O> {
         int nextTier = t;
         int[] nextOrder = order;
         int next = pos + verdict.span;
-        if (toLarger && t < larger) {
-            nextTier = larger;
-            nextOrder = order(larger);
-            next = 0;
-        } else if (next >= order.length) {
-            if (toLarger) {
+        if (toLarger) {
+            if (t < larger) {
+                nextTier = larger;
+                nextOrder = order(larger);
+                next = 0;
+            }
+            next = notRefused(nextOrder, next);
+            if (next == nextOrder.length) {
                 return passThrough(failure);
             }
+        } else if (next >= order.length) {
             if (t + 1 >= larger) {
                 return exhausted(RouteEvent.Ending.FAILED, null, failure);
             }
@@ -344,6 +347,32 @@ final class Execution<I, O> {
             router.emit(new RouteEvent.FellBack(route.name(), failure, attempt, to.name(), nextTier));
         }
         return step(nextTier, nextOrder, next, 1);
+    }
+
+    /**
+     * The first position from {@code from} in the context-window tier's {@code order} whose provider has
+     * not refused this request's context already (it may sit in an ordinary tier too); the order's
+     * length when there is none.
+     */
+    private int notRefused(int[] order, int from) {
+        List<Provider<I, O>> providers = route.onContextWindow().providers();
+        int next = from;
+        synchronized (trail) {
+            while (next < order.length && refused(providers.get(order[next]).name())) {
+                next++;
+            }
+        }
+        return next;
+    }
+
+    private boolean refused(String provider) {
+        for (Attempt attempt : trail) {
+            if (attempt.failure() != null && attempt.failure().kind() == FailureKind.CONTEXT_WINDOW
+                    && attempt.provider().equals(provider)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A failure the route does not move on from goes to the caller as it is. */

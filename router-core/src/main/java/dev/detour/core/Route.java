@@ -223,8 +223,8 @@ public final class Route<I, O> {
          * {@link FailureKind#CONTEXT_WINDOW}, the request moves at once to {@code tier} (not to the
          * remaining ordinary providers, which would most likely refuse it too), whatever the fallback
          * kinds say. The tier is consulted only after such a failure; within it, a context-window
-         * failure moves to its next provider, and when every one of them refused, the last refusal goes
-         * to the caller as it is. Its other failures follow its own (or the route's) fallback kinds and
+         * failure moves to its next provider (skipping any that already refused this request, from an
+         * ordinary tier), and when none is left, the last refusal goes to the caller as it is. Its other failures follow its own (or the route's) fallback kinds and
          * end the live tiers.
          */
         public Builder<I, O> onContextWindow(Tier<I, O> tier) {

@@ -117,6 +117,29 @@ class LlmFailureRoutingTest {
     }
 
     @Test
+    void aLargerProviderThatAlreadyRefusedInAnOrdinaryTierIsNotAskedAgain() {
+        Scripted large = Scripted.of("large", tooLong("large"));
+        Scripted small = Scripted.of("small", Mono.just("never asked"));
+        Scripted huge = Scripted.of("huge", Mono.just("from huge"));
+        Route<String, String> first = router.<String, String>route("chat")
+                .tier(large)
+                .tier(small)
+                .onContextWindow(large, huge)
+                .build();
+
+        StepVerifier.withVirtualTime(() -> first.execute("an enormous prompt"))
+                .assertNext(outcome -> assertThat(trail(outcome)).containsExactly("large#1 context-window 400", "huge#1 ok"))
+                .verifyComplete();
+
+        Route<String, String> only = router.<String, String>route("chat").tier(large).tier(small).onContextWindow(large).build();
+        StepVerifier.withVirtualTime(() -> only.call("an enormous prompt"))
+                .expectErrorSatisfies(error -> assertThat(error).hasMessage("context-window 400 large: prompt is too long"))
+                .verify();
+        assertThat(large.calls()).isEqualTo(2);
+        assertThat(small.calls()).isZero();
+    }
+
+    @Test
     void otherFailuresOfTheLargerProvidersEndTheRouteWithoutGoingBackToTheOrdinaryTiers() {
         Scripted small = Scripted.of("small", tooLong("small"));
         Scripted backup = Scripted.of("backup", Mono.just("never asked"));
