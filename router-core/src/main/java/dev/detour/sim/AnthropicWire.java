@@ -65,7 +65,8 @@ final class AnthropicWire extends Wire {
         if (stream != null && !stream.isBoolean() && !stream.isNull()) {
             throw new InvalidChatException("'stream' must be a boolean");
         }
-        return new Request(model.asText(), stream != null && stream.asBoolean(), false, maxTokens, prompt);
+        return new Request(model.asText(), stream != null && stream.asBoolean(), false, maxTokens, prompt,
+                continuation(messages));
     }
 
     @Override
@@ -74,6 +75,21 @@ final class AnthropicWire extends Wire {
         body.put("type", "error");
         body.putObject("error").put("type", errorType(status)).put("message", message);
         return Json.bytes(body);
+    }
+
+    @Override
+    byte[] prefillError() {
+        return error(400, OpenAiWire.PREFILL_NOT_SUPPORTED);
+    }
+
+    @Override
+    byte[] contextWindowError(long window, long prompt) {
+        return error(400, "prompt is too long: " + prompt + " tokens > " + window + " maximum");
+    }
+
+    @Override
+    byte[] contentPolicyError() {
+        return error(400, "Output blocked by content filtering policy");
     }
 
     static String errorType(int status) {
@@ -134,6 +150,12 @@ final class AnthropicWire extends Wire {
     @Override
     String streamError(int status, String message) {
         return "event: error\ndata: " + new String(error(status, message), StandardCharsets.UTF_8) + "\n\n";
+    }
+
+    @Override
+    String malformedEvent(Answer answer) {
+        return "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
+                + "\"text_delta\",\"text\":\n\n";
     }
 
     private static ObjectNode message(Answer answer) {

@@ -25,25 +25,51 @@ import java.util.regex.Pattern;
  *
  * <p>A <em>script</em> is a list of behaviours taken in order, per model: the n-th request to the
  * model gets the n-th step, and the last step repeats. The setters of a script change every step.
+ *
+ * <p>A model can continue an answer that was cut. A <em>prefill</em> request ends with an
+ * {@code assistant} message, whose text is the <em>prefix</em>; an <em>instruction</em> continuation
+ * ends with a {@code user} message right after an {@code assistant} message with text, the prefix. A
+ * prefill request gets the rest of the answer after the prefix ({@link #prefillAnswerFor}); an
+ * instruction continuation gets what {@link #onInstruction(Resume)} or {@link #restatingTail(int)}
+ * says ({@link #instructionAnswerFor}). Requests the model refuses ({@link #rejectsPrefill()},
+ * {@link #contextWindow(int)}) get their 400 at once, before any fault is drawn or latency waited.
  */
 public final class Behaviour {
 
+    /** What a model does with an instruction to continue its cut answer. */
+    public enum Resume {
+        /** Goes on from where the prefix stops, as a prefill request does. */
+        CONTINUE,
+        /** Answers again from the start, as models told to "continue" often do. */
+        RESTART
+    }
+
     private static final Pattern WORD_START = Pattern.compile("(?<=\\S)(?=\\s)");
-    private static final Behaviour DEFAULTS = new Behaviour(null, null, Latency.none(), Duration.ZERO, List.of(), List.of());
+    private static final Behaviour DEFAULTS = new Behaviour(null, null, Latency.none(), Duration.ZERO, List.of(),
+            Resume.CONTINUE, 0, false, 0, List.of());
 
     private final String text;
     private final List<String> tokens;
     private final Latency latency;
     private final Duration pacing;
     private final List<Fault> faults;
+    private final Resume resume;
+    private final int restatedWords;
+    private final boolean rejectsPrefill;
+    private final int contextWindow;
     private final List<Behaviour> steps;
 
-    private Behaviour(String text, List<String> tokens, Latency latency, Duration pacing, List<Fault> faults, List<Behaviour> steps) {
+    private Behaviour(String text, List<String> tokens, Latency latency, Duration pacing, List<Fault> faults,
+            Resume resume, int restatedWords, boolean rejectsPrefill, int contextWindow, List<Behaviour> steps) {
         this.text = text;
         this.tokens = tokens;
         this.latency = latency;
         this.pacing = pacing;
         this.faults = faults;
+        this.resume = resume;
+        this.restatedWords = restatedWords;
+        this.rejectsPrefill = rejectsPrefill;
+        this.contextWindow = contextWindow;
         this.steps = steps;
     }
 
@@ -93,13 +119,15 @@ public final class Behaviour {
                 throw new IllegalArgumentException("script step " + i + " is itself a script; list its steps instead");
             }
         }
-        return new Behaviour(null, null, Latency.none(), Duration.ZERO, List.of(), List.copyOf(steps));
+        return new Behaviour(null, null, Latency.none(), Duration.ZERO, List.of(), Resume.CONTINUE, 0, false, 0,
+                List.copyOf(steps));
     }
 
     /** A copy that answers {@code text} (may be empty); streams send it word by word, each word with the spaces before it. */
     public Behaviour text(String text) {
         Objects.requireNonNull(text, "text");
-        return map(b -> new Behaviour(text, tokenize(text), b.latency, b.pacing, b.faults, List.of()));
+        return map(b -> new Behaviour(text, tokenize(text), b.latency, b.pacing, b.faults, b.resume, b.restatedWords,
+                b.rejectsPrefill, b.contextWindow, List.of()));
     }
 
     /**
@@ -109,7 +137,8 @@ public final class Behaviour {
      */
     public Behaviour latency(Latency latency) {
         Objects.requireNonNull(latency, "latency");
-        return map(b -> new Behaviour(b.text, b.tokens, latency, b.pacing, b.faults, List.of()));
+        return map(b -> new Behaviour(b.text, b.tokens, latency, b.pacing, b.faults, b.resume, b.restatedWords,
+                b.rejectsPrefill, b.contextWindow, List.of()));
     }
 
     /** A copy that waits a fixed {@code latency} before the answer, the error or the first token. */
@@ -123,7 +152,8 @@ public final class Behaviour {
         if (pacing.isNegative()) {
             throw new IllegalArgumentException("pacing must not be negative, was " + pacing);
         }
-        return map(b -> new Behaviour(b.text, b.tokens, b.latency, pacing, b.faults, List.of()));
+        return map(b -> new Behaviour(b.text, b.tokens, b.latency, pacing, b.faults, b.resume, b.restatedWords,
+                b.rejectsPrefill, b.contextWindow, List.of()));
     }
 
     /** A copy with {@code fault} added after the faults it has. */
@@ -132,13 +162,62 @@ public final class Behaviour {
         return map(b -> {
             List<Fault> more = new ArrayList<>(b.faults);
             more.add(fault);
-            return new Behaviour(b.text, b.tokens, b.latency, b.pacing, List.copyOf(more), List.of());
+            return new Behaviour(b.text, b.tokens, b.latency, b.pacing, List.copyOf(more), b.resume, b.restatedWords,
+                    b.rejectsPrefill, b.contextWindow, List.of());
         });
     }
 
     /** A copy without faults. */
     public Behaviour withoutFaults() {
-        return map(b -> new Behaviour(b.text, b.tokens, b.latency, b.pacing, List.of(), List.of()));
+        return map(b -> new Behaviour(b.text, b.tokens, b.latency, b.pacing, List.of(), b.resume, b.restatedWords,
+                b.rejectsPrefill, b.contextWindow, List.of()));
+    }
+
+    /**
+     * A copy that answers an instruction continuation as {@code resume} says: the rest after the
+     * prefix ({@link Resume#CONTINUE}, the default) or the whole answer again ({@link Resume#RESTART}).
+     * It replaces a {@link #restatingTail(int)}.
+     */
+    public Behaviour onInstruction(Resume resume) {
+        Objects.requireNonNull(resume, "resume");
+        return map(b -> new Behaviour(b.text, b.tokens, b.latency, b.pacing, b.faults, resume, 0, b.rejectsPrefill,
+                b.contextWindow, List.of()));
+    }
+
+    /**
+     * A copy that answers an instruction continuation with the last {@code words} (at least 1) words of
+     * the prefix, each with the whitespace before it, then the rest after the prefix. It replaces an
+     * {@link #onInstruction(Resume)}.
+     */
+    public Behaviour restatingTail(int words) {
+        if (words < 1) {
+            throw new IllegalArgumentException("restated words must be at least 1, was " + words);
+        }
+        return map(b -> new Behaviour(b.text, b.tokens, b.latency, b.pacing, b.faults, Resume.CONTINUE, words,
+                b.rejectsPrefill, b.contextWindow, List.of()));
+    }
+
+    /**
+     * A copy that answers a prefill request with a 400 in the protocol's error shape ({@code
+     * invalid_request_error}, "prefill is not supported: the last message must have role 'user'").
+     * Instruction continuations are still answered.
+     */
+    public Behaviour rejectsPrefill() {
+        return map(b -> new Behaviour(b.text, b.tokens, b.latency, b.pacing, b.faults, b.resume, b.restatedWords, true,
+                b.contextWindow, List.of()));
+    }
+
+    /**
+     * A copy that answers a request of more than {@code tokens} (at least 1) prompt tokens (the words
+     * of all messages and, on Anthropic, the system prompt) with the protocol's 400 for a prompt too
+     * long for the context window.
+     */
+    public Behaviour contextWindow(int tokens) {
+        if (tokens < 1) {
+            throw new IllegalArgumentException("context window must be at least 1 token, was " + tokens);
+        }
+        return map(b -> new Behaviour(b.text, b.tokens, b.latency, b.pacing, b.faults, b.resume, b.restatedWords,
+                b.rejectsPrefill, tokens, List.of()));
     }
 
     /** The answer text, or null for the default {@code "Hello from <model>."}. */
@@ -156,6 +235,34 @@ public final class Behaviour {
         return tokens != null ? tokens : tokenize(answerFor(model));
     }
 
+    /**
+     * What {@code model} answers to a prefill request whose prefix is {@code prefix}: the rest of its
+     * answer after the prefix when the answer starts with it, or else with it stripped of trailing
+     * whitespace (as Anthropic requires of a prefill); otherwise its whole answer.
+     */
+    public String prefillAnswerFor(String model, String prefix) {
+        String answer = answerFor(model);
+        String matched = matched(answer, Objects.requireNonNull(prefix, "prefix"));
+        return matched == null ? answer : answer.substring(matched.length());
+    }
+
+    /**
+     * What {@code model} answers to an instruction continuation whose prefix is {@code prefix}: as a
+     * prefill request ({@link Resume#CONTINUE}), its whole answer ({@link Resume#RESTART}), or the
+     * prefix's last words then that rest ({@link #restatingTail(int)}; the words are taken from the
+     * prefix without trailing whitespace when only that is how the answer starts).
+     */
+    public String instructionAnswerFor(String model, String prefix) {
+        Objects.requireNonNull(prefix, "prefix");
+        String answer = answerFor(model);
+        if (resume == Resume.RESTART) {
+            return answer;
+        }
+        String matched = matched(answer, prefix);
+        String rest = matched == null ? answer : answer.substring(matched.length());
+        return restatedWords == 0 ? rest : tail(matched == null ? prefix : matched, restatedWords) + rest;
+    }
+
     /** The latency before the answer, the error or the first token. */
     public Latency latency() {
         return latency;
@@ -169,6 +276,26 @@ public final class Behaviour {
     /** The faults, in the order they are tried. */
     public List<Fault> faults() {
         return faults;
+    }
+
+    /** What an instruction continuation gets ({@link Resume#CONTINUE} also when restating a tail). */
+    public Resume onInstruction() {
+        return resume;
+    }
+
+    /** How many words of the prefix an instruction continuation restates; 0 when none. */
+    public int restatingTail() {
+        return restatedWords;
+    }
+
+    /** Whether prefill requests are answered (not refused with a 400). */
+    public boolean acceptsPrefill() {
+        return !rejectsPrefill;
+    }
+
+    /** The most prompt tokens a request may have; 0 when there is no limit. */
+    public int contextWindow() {
+        return contextWindow;
     }
 
     /** Whether this is a script of steps. */
@@ -204,11 +331,35 @@ public final class Behaviour {
         return text.isEmpty() ? List.of() : List.of(WORD_START.split(text));
     }
 
+    /** The prefix, or else the prefix without trailing whitespace, that {@code answer} starts with; null when neither. */
+    private static String matched(String answer, String prefix) {
+        if (answer.startsWith(prefix)) {
+            return prefix;
+        }
+        String stripped = prefix.stripTrailing();
+        return answer.startsWith(stripped) ? stripped : null;
+    }
+
+    /** The end of {@code prefix} from the whitespace before its {@code words}-th last word (all of it if it has fewer). */
+    private static String tail(String prefix, int words) {
+        List<String> parts = tokenize(prefix);
+        int from = parts.size();
+        int seen = 0;
+        while (from > 0 && seen < words) {
+            from--;
+            if (!parts.get(from).isBlank()) {
+                seen++;
+            }
+        }
+        return String.join("", parts.subList(from, parts.size()));
+    }
+
     private Behaviour map(UnaryOperator<Behaviour> change) {
         if (steps.isEmpty()) {
             return change.apply(this);
         }
-        return new Behaviour(null, null, Latency.none(), Duration.ZERO, List.of(), steps.stream().map(change).toList());
+        return new Behaviour(null, null, Latency.none(), Duration.ZERO, List.of(), Resume.CONTINUE, 0, false, 0,
+                steps.stream().map(change).toList());
     }
 
     @Override
@@ -217,6 +368,10 @@ public final class Behaviour {
             return "Behaviour.script" + steps;
         }
         return "Behaviour[" + (text == null ? "default answer" : '"' + text + '"') + ", " + latency
-                + (pacing.isZero() ? "" : ", pacing " + pacing) + (faults.isEmpty() ? "" : ", " + faults) + "]";
+                + (pacing.isZero() ? "" : ", pacing " + pacing) + (faults.isEmpty() ? "" : ", " + faults)
+                + (resume == Resume.RESTART ? ", restarts on instruction" : "")
+                + (restatedWords == 0 ? "" : ", restates " + restatedWords + " words on instruction")
+                + (rejectsPrefill ? ", rejects prefill" : "")
+                + (contextWindow == 0 ? "" : ", context window " + contextWindow) + "]";
     }
 }

@@ -16,8 +16,9 @@ import java.util.random.RandomGenerator;
  *
  * <p>Faults that name a token count act on streams; on a request that is not streamed,
  * {@link Kind#STALL_AFTER} stalls, {@link Kind#CUT_AFTER} closes the connection without a response,
- * {@link Kind#END_AFTER} answers 200 with the JSON body cut in half, and {@link Kind#ERROR_MID_STREAM}
- * answers with its status and the protocol's error body.
+ * {@link Kind#END_AFTER} answers 200 with the JSON body cut in half, {@link Kind#ERROR_MID_STREAM}
+ * answers with its status and the protocol's error body, and {@link Kind#MALFORMED_EVENT} does nothing
+ * (the request gets the answer).
  */
 public final class Fault {
 
@@ -40,8 +41,17 @@ public final class Fault {
         /** A 200 whose JSON body is the protocol's error object. */
         ERROR_IN_200,
         /** After some tokens, an error event in the stream ({@code event: error} on Anthropic), then the end. */
-        ERROR_MID_STREAM
+        ERROR_MID_STREAM,
+        /** The protocol's 400 for a prompt longer than the context window. */
+        CONTEXT_WINDOW,
+        /** The protocol's 400 for a request the provider's content policy refuses. */
+        CONTENT_POLICY,
+        /** After some tokens, one event whose data is not JSON, then the other tokens and the protocol's end. */
+        MALFORMED_EVENT
     }
+
+    /** The context window a {@link Kind#CONTEXT_WINDOW} fault names. */
+    static final int CONTEXT_WINDOW = 8192;
 
     private static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
 
@@ -120,6 +130,27 @@ public final class Fault {
         return new Fault(Kind.ERROR_MID_STREAM, status, null, requireTokens(tokens), 1.0);
     }
 
+    /**
+     * Answers the protocol's 400 for a prompt too long for a context window of 8192 tokens, saying the
+     * prompt had its real number of tokens, or 8193 when it had fewer.
+     */
+    public static Fault contextWindow() {
+        return new Fault(Kind.CONTEXT_WINDOW, 400, null, 0, 1.0);
+    }
+
+    /** Answers the protocol's 400 for a request refused by the content policy. */
+    public static Fault contentPolicy() {
+        return new Fault(Kind.CONTENT_POLICY, 400, null, 0, 1.0);
+    }
+
+    /**
+     * Streams {@code tokens} tokens, then one event whose data is truncated JSON, then the other tokens
+     * and the protocol's normal end; a request that is not streamed gets the answer.
+     */
+    public static Fault malformedEventAfter(int tokens) {
+        return new Fault(Kind.MALFORMED_EVENT, 200, null, requireTokens(tokens), 1.0);
+    }
+
     /** A copy that happens to a share {@code probability} (0–1) of the requests. */
     public Fault probability(double probability) {
         if (!(probability >= 0 && probability <= 1)) {
@@ -174,13 +205,15 @@ public final class Fault {
     @Override
     public String toString() {
         StringBuilder text = new StringBuilder("Fault[").append(kind);
-        if (kind == Kind.STATUS || kind == Kind.ERROR_MID_STREAM) {
+        if (kind == Kind.STATUS || kind == Kind.ERROR_MID_STREAM || kind == Kind.CONTEXT_WINDOW
+                || kind == Kind.CONTENT_POLICY) {
             text.append(' ').append(status);
         }
         if (retryAfter != null) {
             text.append(" retry-after ").append(retryAfter);
         }
-        if (kind == Kind.STALL_AFTER || kind == Kind.CUT_AFTER || kind == Kind.END_AFTER || kind == Kind.ERROR_MID_STREAM) {
+        if (kind == Kind.STALL_AFTER || kind == Kind.CUT_AFTER || kind == Kind.END_AFTER || kind == Kind.ERROR_MID_STREAM
+                || kind == Kind.MALFORMED_EVENT) {
             text.append(" after ").append(afterTokens).append(" tokens");
         }
         if (probability < 1) {

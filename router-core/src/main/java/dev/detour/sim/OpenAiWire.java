@@ -10,8 +10,14 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 
-/** OpenAI chat completions: {@code POST /v1/chat/completions}, {@code chat.completion} and {@code chat.completion.chunk}. */
+/**
+ * OpenAI chat completions: {@code POST /v1/chat/completions}, {@code chat.completion} and {@code chat.completion.chunk}.
+ * The prefill dialects' fields ({@code continue_final_message}, {@code add_generation_prompt}, {@code prefix: true}
+ * on the last assistant message) are accepted and ignored: a last assistant message is always a prefix.
+ */
 final class OpenAiWire extends Wire {
+
+    static final String PREFILL_NOT_SUPPORTED = "prefill is not supported: the last message must have role 'user'";
 
     static final OpenAiWire INSTANCE = new OpenAiWire();
 
@@ -52,18 +58,41 @@ final class OpenAiWire extends Wire {
             prompt += words(message.get("content"));
         }
         boolean includeUsage = fields.path("stream_options").path("include_usage").asBoolean(false);
-        return new Request(request.model(), request.stream(), includeUsage, maxTokens, prompt);
+        return new Request(request.model(), request.stream(), includeUsage, maxTokens, prompt,
+                continuation(request.messages()));
     }
 
     @Override
     byte[] error(int status, String message) {
+        return error(message, status == 429 ? "requests" : status >= 500 ? "server_error" : "invalid_request_error", null,
+                status == 401 ? "invalid_api_key" : status == 429 ? "rate_limit_exceeded" : status == 404 ? "not_found" : null);
+    }
+
+    @Override
+    byte[] prefillError() {
+        return error(PREFILL_NOT_SUPPORTED, "invalid_request_error", "messages", null);
+    }
+
+    @Override
+    byte[] contextWindowError(long window, long prompt) {
+        return error("This model's maximum context length is " + window + " tokens. However, your messages resulted in "
+                + prompt + " tokens. Please reduce the length of the messages.", "invalid_request_error", "messages",
+                "context_length_exceeded");
+    }
+
+    @Override
+    byte[] contentPolicyError() {
+        return error("Your request was rejected as a result of our safety system.", "invalid_request_error", null,
+                "content_policy_violation");
+    }
+
+    private static byte[] error(String message, String type, String param, String code) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         ObjectNode error = body.putObject("error");
         error.put("message", message);
-        error.put("type", status == 429 ? "requests" : status >= 500 ? "server_error" : "invalid_request_error");
-        error.putNull("param");
-        error.put("code", status == 401 ? "invalid_api_key" : status == 429 ? "rate_limit_exceeded"
-                : status == 404 ? "not_found" : null);
+        error.put("type", type);
+        error.put("param", param);
+        error.put("code", code);
         return Json.bytes(body);
     }
 
@@ -118,6 +147,11 @@ final class OpenAiWire extends Wire {
     @Override
     String streamError(int status, String message) {
         return "data: " + new String(error(status, message), StandardCharsets.UTF_8) + "\n\n";
+    }
+
+    @Override
+    String malformedEvent(Answer answer) {
+        return "data: {\"id\":\"" + answer.id() + "\",\"choices\":[{\"delta\":{\"content\":\n\n";
     }
 
     private static String finishReason(Answer answer) {

@@ -92,10 +92,21 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
         }
         String model = parsed.model();
         Behaviour step = provider.behaviour(model).step(state.nextPosition());
+        Wire.Continuation continuation = parsed.continuation();
+        if (continuation != null && continuation.prefill() && !step.acceptsPrefill()) {
+            return json(response, 400, wire.prefillError(), Duration.ZERO, null, ticket);
+        }
+        if (step.contextWindow() > 0 && parsed.promptTokens() > step.contextWindow()) {
+            return json(response, 400, wire.contextWindowError(step.contextWindow(), parsed.promptTokens()), Duration.ZERO,
+                    null, ticket);
+        }
         RandomGenerator random = state.random();
         Fault fault = step.pickFault(random);
         Duration latency = step.latency().sample(random);
-        List<String> tokens = fault != null && fault.kind() == Fault.Kind.EMPTY_ANSWER ? List.of() : step.tokensFor(model);
+        List<String> tokens = fault != null && fault.kind() == Fault.Kind.EMPTY_ANSWER ? List.of()
+                : continuation == null ? step.tokensFor(model)
+                : Behaviour.tokenize(continuation.prefill() ? step.prefillAnswerFor(model, continuation.prefix())
+                        : step.instructionAnswerFor(model, continuation.prefix()));
         boolean cutByMaxTokens = parsed.maxTokens() > 0 && tokens.size() > parsed.maxTokens();
         if (cutByMaxTokens) {
             tokens = tokens.subList(0, parsed.maxTokens());
@@ -122,9 +133,10 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
                 yield json(response, 200, Arrays.copyOf(whole, whole.length / 2), latency, null, ticket);
             }
             case GARBAGE -> json(response, 200, GARBAGE, latency, null, ticket);
-            case EMPTY_ANSWER -> json(response, 200, wire.answer(answer), latency, null, ticket);
+            case EMPTY_ANSWER, MALFORMED_EVENT -> json(response, 200, wire.answer(answer), latency, null, ticket);
             case ERROR_IN_200 -> json(response, 200, wire.error(fault.status(), message(fault, answer.model())), latency,
                     null, ticket);
+            case CONTEXT_WINDOW, CONTENT_POLICY -> json(response, 400, refusal(wire, fault, answer), latency, null, ticket);
         };
     }
 
@@ -150,7 +162,18 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
             case ERROR_MID_STREAM -> sse(response, events(wire, answer, latency, pacing, some,
                     wire.streamError(fault.status(), message(fault, answer.model()))), ticket);
             case EMPTY_ANSWER -> sse(response, events(wire, answer, latency, pacing, all, wire.finish(answer)), ticket);
+            case CONTEXT_WINDOW, CONTENT_POLICY -> json(response, 400, refusal(wire, fault, answer), latency, null, ticket);
+            case MALFORMED_EVENT -> sse(response, events(wire, answer, latency, pacing, some, wire.malformedEvent(answer))
+                    .concatWith(tokens(wire, answer, pacing, some, all))
+                    .concatWith(Mono.fromSupplier(() -> wire.finish(answer))), ticket);
         };
+    }
+
+    /** The 400 of a {@link Fault.Kind#CONTEXT_WINDOW} or {@link Fault.Kind#CONTENT_POLICY} fault. */
+    private static byte[] refusal(Wire wire, Fault fault, Wire.Answer answer) {
+        return fault.kind() == Fault.Kind.CONTEXT_WINDOW
+                ? wire.contextWindowError(Fault.CONTEXT_WINDOW, Math.max(answer.promptTokens(), Fault.CONTEXT_WINDOW + 1L))
+                : wire.contentPolicyError();
     }
 
     /** The preamble at once, {@code count} tokens (the first after {@code latency}, then {@code pacing} apart), then {@code tail}. */
@@ -160,6 +183,11 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
                 .concatMap(index -> after(index == 0 ? latency : pacing, index).map(i -> wire.token(answer, i)));
         Mono<String> end = (count == 0 ? after(latency, tail) : Mono.just(tail)).filter(text -> !text.isEmpty());
         return Flux.concat(Mono.fromSupplier(() -> wire.preamble(answer)).filter(text -> !text.isEmpty()), tokens, end);
+    }
+
+    /** Tokens {@code from} to {@code to} (exclusive), each {@code pacing} after the one before. */
+    private static Flux<String> tokens(Wire wire, Wire.Answer answer, Duration pacing, int from, int to) {
+        return Flux.range(from, to - from).concatMap(index -> after(pacing, index).map(i -> wire.token(answer, i)));
     }
 
     private static String message(Fault fault, String model) {

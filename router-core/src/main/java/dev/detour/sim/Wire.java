@@ -15,8 +15,13 @@ abstract class Wire {
     record Rejection(int status, String message) {
     }
 
-    /** What the simulator needs from a request body. */
-    record Request(String model, boolean stream, boolean includeUsage, int maxTokens, long promptTokens) {
+    /** What the simulator needs from a request body; {@code continuation} is null when it continues no answer. */
+    record Request(String model, boolean stream, boolean includeUsage, int maxTokens, long promptTokens,
+            Continuation continuation) {
+    }
+
+    /** A request that continues a cut answer: prefill (it ends with the assistant's prefix) or an instruction after it. */
+    record Continuation(String prefix, boolean prefill) {
     }
 
     /** The answer one request gets, before any fault spoils it. */
@@ -57,6 +62,56 @@ abstract class Wire {
 
     /** An error event inside a stream. */
     abstract String streamError(int status, String message);
+
+    /** An event of the stream whose data is cut short, so not JSON. */
+    abstract String malformedEvent(Answer answer);
+
+    /** The 400 for a prefill request to a model that refuses prefill. */
+    abstract byte[] prefillError();
+
+    /** The 400 for a prompt of {@code prompt} tokens, more than a context window of {@code window} tokens. */
+    abstract byte[] contextWindowError(long window, long prompt);
+
+    /** The 400 for a request refused by the content policy. */
+    abstract byte[] contentPolicyError();
+
+    /**
+     * The continuation {@code messages} ask for: prefill when the last message is the assistant's, an
+     * instruction when it is the user's right after an assistant message with text; null otherwise.
+     */
+    static Continuation continuation(JsonNode messages) {
+        int last = messages.size() - 1;
+        JsonNode message = messages.get(last);
+        String role = message.path("role").asText();
+        if (role.equals("assistant")) {
+            return new Continuation(text(message.get("content")), true);
+        }
+        if (!role.equals("user") || last == 0 || !messages.get(last - 1).path("role").asText().equals("assistant")) {
+            return null;
+        }
+        String prefix = text(messages.get(last - 1).get("content"));
+        return prefix.isEmpty() ? null : new Continuation(prefix, false);
+    }
+
+    /** The text of a message's content: a string, or the {@code text} of its parts joined; empty when it has none. */
+    static String text(JsonNode content) {
+        if (content == null) {
+            return "";
+        }
+        if (content.isTextual()) {
+            return content.asText();
+        }
+        StringBuilder text = new StringBuilder();
+        if (content.isArray()) {
+            for (JsonNode part : content) {
+                JsonNode value = part.get("text");
+                if (value != null && value.isTextual()) {
+                    text.append(value.asText());
+                }
+            }
+        }
+        return text.toString();
+    }
 
     /** A JSON object, or null when {@code body} is not one. */
     static ObjectNode lenientObject(byte[] body) {

@@ -126,4 +126,74 @@ class SimBehaviourTest {
         assertThatThrownBy(() -> Fault.cutAfter(-1)).hasMessage("token count must not be negative, was -1");
         assertThatThrownBy(() -> Fault.garbage().probability(2)).hasMessage("fault probability must be between 0 and 1, was 2.0");
     }
+
+    private static final String FOX = "The quick brown fox jumps over the lazy dog.";
+
+    @Test
+    void aPrefillGetsTheRestOfTheAnswerAfterItsPrefix() {
+        Behaviour fox = Behaviour.answer(FOX);
+
+        assertThat(fox.prefillAnswerFor("m", "The quick brown")).isEqualTo(" fox jumps over the lazy dog.");
+        assertThat(fox.prefillAnswerFor("m", "The quick bro")).isEqualTo("wn fox jumps over the lazy dog.");
+        assertThat(fox.prefillAnswerFor("m", "The quick brown ")).isEqualTo("fox jumps over the lazy dog.");
+        assertThat(fox.prefillAnswerFor("m", "The quick brown \n")).as("trailing whitespace the answer lacks is dropped")
+                .isEqualTo(" fox jumps over the lazy dog.");
+        assertThat(fox.prefillAnswerFor("m", "A slow green")).isEqualTo(FOX);
+        assertThat(fox.prefillAnswerFor("m", "")).isEqualTo(FOX);
+        assertThat(fox.prefillAnswerFor("m", FOX)).isEmpty();
+        assertThat(Behaviour.defaults().prefillAnswerFor("gpt", "Hello from")).isEqualTo(" gpt.");
+    }
+
+    @Test
+    void anInstructionContinuesRestartsOrRestatesTheTail() {
+        Behaviour fox = Behaviour.answer(FOX);
+
+        assertThat(fox.onInstruction()).isEqualTo(Behaviour.Resume.CONTINUE);
+        assertThat(fox.instructionAnswerFor("m", "The quick brown")).isEqualTo(" fox jumps over the lazy dog.");
+        assertThat(fox.onInstruction(Behaviour.Resume.RESTART).instructionAnswerFor("m", "The quick brown")).isEqualTo(FOX);
+        assertThat(fox.restatingTail(2).instructionAnswerFor("m", "The quick brown"))
+                .isEqualTo(" quick brown fox jumps over the lazy dog.");
+        assertThat(fox.restatingTail(1).instructionAnswerFor("m", "The quick brown \n")).as("restated from the matched prefix")
+                .isEqualTo(" brown fox jumps over the lazy dog.");
+        assertThat(fox.restatingTail(1).instructionAnswerFor("m", "The quick brown ")).isEqualTo(" brown fox jumps over the lazy dog.");
+        assertThat(fox.restatingTail(9).instructionAnswerFor("m", "The quick")).isEqualTo(FOX);
+        assertThat(fox.restatingTail(2).onInstruction(Behaviour.Resume.CONTINUE).restatingTail()).isZero();
+        assertThat(fox.restatingTail(3).prefillAnswerFor("m", "The quick brown")).as("prefill restates nothing")
+                .isEqualTo(" fox jumps over the lazy dog.");
+    }
+
+    @Test
+    void continuationSettingsChangeEveryStepOfAScriptAndKeepTheOthers() {
+        Behaviour script = Behaviour.script(Behaviour.status(503), Behaviour.answer("ok"))
+                .rejectsPrefill().contextWindow(100).restatingTail(2);
+        Behaviour plain = Behaviour.answer("hi").contextWindow(50).rejectsPrefill().onInstruction(Behaviour.Resume.RESTART)
+                .pacing(Duration.ofMillis(2)).fault(Fault.garbage()).text("bye");
+
+        assertThat(script.steps()).allSatisfy(step -> {
+            assertThat(step.acceptsPrefill()).isFalse();
+            assertThat(step.contextWindow()).isEqualTo(100);
+            assertThat(step.restatingTail()).isEqualTo(2);
+        });
+        assertThat(plain.acceptsPrefill()).isFalse();
+        assertThat(plain.contextWindow()).isEqualTo(50);
+        assertThat(plain.onInstruction()).isEqualTo(Behaviour.Resume.RESTART);
+        assertThat(plain.withoutFaults().contextWindow()).isEqualTo(50);
+        assertThat(Behaviour.defaults().acceptsPrefill()).isTrue();
+        assertThat(Behaviour.defaults().contextWindow()).isZero();
+    }
+
+    @Test
+    void theNewSettingsAndFaultsAreDescribedAndCheckedPrecisely() {
+        assertThat(Behaviour.answer("hi").rejectsPrefill().contextWindow(64).onInstruction(Behaviour.Resume.RESTART))
+                .hasToString("Behaviour[\"hi\", Latency[none], restarts on instruction, rejects prefill, context window 64]");
+        assertThat(Behaviour.answer("hi").restatingTail(3)).hasToString("Behaviour[\"hi\", Latency[none], restates 3 words on instruction]");
+        assertThat(Fault.contextWindow()).hasToString("Fault[CONTEXT_WINDOW 400]");
+        assertThat(Fault.contentPolicy().probability(0.5)).hasToString("Fault[CONTENT_POLICY 400 p=0.5]");
+        assertThat(Fault.malformedEventAfter(2)).hasToString("Fault[MALFORMED_EVENT after 2 tokens]");
+        assertThat(Fault.malformedEventAfter(2).afterTokens()).isEqualTo(2);
+        assertThat(Fault.contentPolicy().status()).isEqualTo(400);
+        assertThatThrownBy(() -> Behaviour.defaults().restatingTail(0)).hasMessage("restated words must be at least 1, was 0");
+        assertThatThrownBy(() -> Behaviour.defaults().contextWindow(0)).hasMessage("context window must be at least 1 token, was 0");
+        assertThatThrownBy(() -> Fault.malformedEventAfter(-1)).hasMessage("token count must not be negative, was -1");
+    }
 }
