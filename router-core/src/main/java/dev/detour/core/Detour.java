@@ -7,6 +7,8 @@ import dev.detour.core.policy.HedgePolicy;
 import dev.detour.core.policy.RetryPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -33,6 +35,10 @@ import reactor.core.scheduler.Schedulers;
  * {@link #circuitBreaker}.
  */
 public final class Detour {
+
+    private static final Set<FailureKind> TRANSIENT = Collections.unmodifiableSet(EnumSet.of(
+            FailureKind.TIMEOUT, FailureKind.CONNECTION, FailureKind.SERVER_ERROR, FailureKind.RATE_LIMITED,
+            FailureKind.REQUEST_TIMEOUT));
 
     private Detour() {
     }
@@ -78,8 +84,8 @@ public final class Detour {
     /**
      * Hedges the source: while it has not answered after the policy's delay, subscribes to the next
      * alternative too (to the source again when there is none), up to the policy's hedges; the first
-     * answer wins and the others are cancelled. A transient failure ({@link FailureKind#DEFAULT_RETRY})
-     * moves on to the next alternative; an empty source completes empty and any other error goes to the
+     * answer wins and the others are cancelled. A transient failure (a timeout, or
+     * {@link FailureKind#DEFAULT_RETRY}) moves on to the next alternative; an empty source completes empty and any other error goes to the
      * subscriber as it is. Only for idempotent calls.
      */
     @SafeVarargs
@@ -90,7 +96,7 @@ public final class Detour {
         Route.Builder<Mono<Object>, Object> route = alone().<Mono<Object>, Object>route("hedge")
                 .noDeadline()
                 .tier(Tier.of(providers).hedge(Objects.requireNonNull(policy, "policy")));
-        return apply(fallbackOn(route, FailureKind.DEFAULT_RETRY).build());
+        return apply(fallbackOn(route, TRANSIENT).build());
     }
 
     /**

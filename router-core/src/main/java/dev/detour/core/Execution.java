@@ -71,8 +71,13 @@ final class Execution<I, O> {
         });
     }
 
+    /** Tier {@code t}: one of the route's tiers, or, numbered after them, its context-window tier. */
+    private Tier<I, O> tier(int t) {
+        return t < route.tiers().size() ? route.tiers().get(t) : route.onContextWindow();
+    }
+
     private int[] order(int t) {
-        Tier<I, O> tier = route.tiers().get(t);
+        Tier<I, O> tier = tier(t);
         List<Provider<I, O>> providers = tier.providers();
         if (providers.size() == 1) {
             return FIRST;
@@ -102,7 +107,7 @@ final class Execution<I, O> {
     }
 
     private Mono<Outcome<O>> step(int t, int[] order, int pos, int tries) {
-        Tier<I, O> tier = route.tiers().get(t);
+        Tier<I, O> tier = tier(t);
         Provider<I, O> provider = tier.providers().get(order[pos]);
         if (skip.contains(provider.name())) {
             if (pos + 1 < order.length) {
@@ -156,7 +161,7 @@ final class Execution<I, O> {
                 return Mono.just(refused(provider, t, number, begin, "breaker open"));
             }
             long left = deadlineAt - begin;
-            Duration timeout = route.tiers().get(t).timeout();
+            Duration timeout = tier(t).timeout();
             boolean byDeadline = deadlineAt != NO_DEADLINE && (timeout == null || timeout.toNanos() > left);
             if (byDeadline) {
                 timeout = Duration.ofNanos(Math.max(1, left));
@@ -273,7 +278,7 @@ final class Execution<I, O> {
         long left = deadlineAt - now;
         Failure failure = verdict.failure;
         keepBest(verdict);
-        Tier<I, O> tier = route.tiers().get(t);
+        Tier<I, O> tier = tier(t);
         Provider<I, O> primary = tier.providers().get(order[pos]);
         boolean deadlineReached = left <= 0 || verdict.cutByDeadline;
         String decision = deadlineReached ? "deadline reached" : null;
@@ -303,14 +308,11 @@ final class Execution<I, O> {
             }
         }
         Attempt attempt = record(verdict, Attempt.Result.FAILURE, decision);
+        int larger = route.tiers().size();
+        boolean toLarger = failure.kind() == FailureKind.CONTEXT_WINDOW && route.onContextWindow() != null;
         Set<FailureKind> fallbackOn = tier.fallbackOn() != null ? tier.fallbackOn() : route.fallbackOn();
-        if (!fallbackOn.contains(failure.kind())) {
-            List<Attempt> attempts = end(RouteEvent.Ending.PASSED_THROUGH, null, null);
-            if (failure.cause() != null) {
-                return Mono.error(failure.cause());
-            }
-            return failure.kind() == FailureKind.EMPTY ? Mono.empty()
-                    : Mono.error(new RouteFailedException(route.name(), attempts, null));
+        if (!toLarger && !fallbackOn.contains(failure.kind())) {
+            return passThrough(failure);
         }
         if (deadlineReached) {
             return exhausted(RouteEvent.Ending.DEADLINE_EXCEEDED, null, failure);
@@ -318,15 +320,25 @@ final class Execution<I, O> {
         int nextTier = t;
         int[] nextOrder = order;
         int next = pos + verdict.span;
-        if (next >= order.length) {
-            if (t + 1 == route.tiers().size()) {
+        if (toLarger) {
+            if (t < larger) {
+                nextTier = larger;
+                nextOrder = order(larger);
+                next = 0;
+            }
+            next = notRefused(nextOrder, next);
+            if (next == nextOrder.length) {
+                return passThrough(failure);
+            }
+        } else if (next >= order.length) {
+            if (t + 1 >= larger) {
                 return exhausted(RouteEvent.Ending.FAILED, null, failure);
             }
             nextTier = t + 1;
             nextOrder = order(nextTier);
             next = 0;
         }
-        Provider<I, O> to = route.tiers().get(nextTier).providers().get(nextOrder[next]);
+        Provider<I, O> to = tier(nextTier).providers().get(nextOrder[next]);
         String ceiling = ceiling(to);
         if (ceiling != null) {
             return exhausted(RouteEvent.Ending.CEILING_REACHED, ceiling, failure);
@@ -335,6 +347,42 @@ final class Execution<I, O> {
             router.emit(new RouteEvent.FellBack(route.name(), failure, attempt, to.name(), nextTier));
         }
         return step(nextTier, nextOrder, next, 1);
+    }
+
+    /**
+     * The first position from {@code from} in the context-window tier's {@code order} whose provider has
+     * not refused this request's context already (it may sit in an ordinary tier too); the order's
+     * length when there is none.
+     */
+    private int notRefused(int[] order, int from) {
+        List<Provider<I, O>> providers = route.onContextWindow().providers();
+        int next = from;
+        synchronized (trail) {
+            while (next < order.length && refused(providers.get(order[next]).name())) {
+                next++;
+            }
+        }
+        return next;
+    }
+
+    private boolean refused(String provider) {
+        for (Attempt attempt : trail) {
+            if (attempt.failure() != null && attempt.failure().kind() == FailureKind.CONTEXT_WINDOW
+                    && attempt.provider().equals(provider)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A failure the route does not move on from goes to the caller as it is. */
+    private Mono<Outcome<O>> passThrough(Failure failure) {
+        List<Attempt> attempts = end(RouteEvent.Ending.PASSED_THROUGH, null, null);
+        if (failure.cause() != null) {
+            return Mono.error(failure.cause());
+        }
+        return failure.kind() == FailureKind.EMPTY ? Mono.empty()
+                : Mono.error(new RouteFailedException(route.name(), attempts, null));
     }
 
     /** Keeps a rejected answer for {@link Route.Builder#bestEffort()}; any answer not kept is discarded. */
@@ -533,7 +581,7 @@ final class Execution<I, O> {
 
         /** The k-th racer's provider: the next ones of the tier in order, then the last one again. */
         private Provider<I, O> provider(int k) {
-            return route.tiers().get(t).providers().get(order[Math.min(pos + k, order.length - 1)]);
+            return tier(t).providers().get(order[Math.min(pos + k, order.length - 1)]);
         }
 
         private void launch(boolean hedging) {

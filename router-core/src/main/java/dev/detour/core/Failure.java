@@ -7,7 +7,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Why an attempt failed: its {@link FailureKind}, the HTTP status where there was one, a Retry-After
- * the provider asked for, a short detail, and the error behind it if any.
+ * the provider asked for, a short detail (the provider's own message, without the status), the
+ * provider's error object ({@link UpstreamError}) where there was one, and the error behind it if any.
  */
 public final class Failure {
 
@@ -15,13 +16,20 @@ public final class Failure {
     private final int status;
     private final Duration retryAfter;
     private final String detail;
+    private final UpstreamError upstream;
     private final Throwable cause;
 
     private Failure(FailureKind kind, int status, Duration retryAfter, String detail, Throwable cause) {
+        this(kind, status, retryAfter, detail, null, cause);
+    }
+
+    private Failure(FailureKind kind, int status, Duration retryAfter, String detail, UpstreamError upstream,
+                    Throwable cause) {
         this.kind = Objects.requireNonNull(kind, "kind");
         this.status = status;
         this.retryAfter = retryAfter;
         this.detail = detail;
+        this.upstream = upstream;
         this.cause = cause;
     }
 
@@ -33,6 +41,16 @@ public final class Failure {
     /** An HTTP error status; {@code retryAfter} may be null. */
     public static Failure status(int status, Duration retryAfter, String message) {
         return new Failure(FailureKind.ofStatus(status), status, retryAfter, message, null);
+    }
+
+    /** The request does not fit the provider's context window; {@code status} is the HTTP status (0 for none). */
+    public static Failure contextWindow(int status, String message) {
+        return new Failure(FailureKind.CONTEXT_WINDOW, status, null, message, null);
+    }
+
+    /** The provider refused under its content policy; {@code status} is the HTTP status (0 for none). */
+    public static Failure contentPolicy(int status, String message) {
+        return new Failure(FailureKind.CONTENT_POLICY, status, null, message, null);
     }
 
     /** The connection failed. */
@@ -91,7 +109,17 @@ public final class Failure {
     }
 
     Failure withCause(Throwable error) {
-        return cause == error ? this : new Failure(kind, status, retryAfter, detail, error);
+        return cause == error ? this : new Failure(kind, status, retryAfter, detail, upstream, error);
+    }
+
+    /** A copy that carries the provider's error object (null for none). */
+    public Failure withUpstream(UpstreamError upstream) {
+        return new Failure(kind, status, retryAfter, detail, upstream, cause);
+    }
+
+    /** A copy with another detail, e.g. with a secret the provider echoed taken out. */
+    public Failure withDetail(String detail) {
+        return new Failure(kind, status, retryAfter, detail, upstream, cause);
     }
 
     /** The class of this failure. */
@@ -109,9 +137,14 @@ public final class Failure {
         return retryAfter;
     }
 
-    /** A short human-readable detail, or null. */
+    /** A short human-readable detail (for an HTTP error, the provider's message without the status), or null. */
     public String detail() {
         return detail;
+    }
+
+    /** The provider's error object (type, code, param), or null when it gave none. */
+    public UpstreamError upstream() {
+        return upstream;
     }
 
     /** The error behind this failure, or null when there was none (an empty or rejected answer). */
@@ -120,8 +153,8 @@ public final class Failure {
     }
 
     /**
-     * A short description such as {@code 503}, {@code 429 retry-after 30s}, {@code timeout 2000ms}
-     * or {@code invalid: no JSON}.
+     * A short description such as {@code 503}, {@code 429 retry-after 30s}, {@code timeout 2000ms},
+     * {@code context-window 400} or {@code invalid: no JSON}.
      */
     @Override
     public String toString() {
@@ -137,6 +170,13 @@ public final class Failure {
                 text.append(status);
                 if (retryAfter != null) {
                     text.append(" retry-after ").append(Durations.format(retryAfter));
+                }
+                break;
+            case CONTEXT_WINDOW:
+            case CONTENT_POLICY:
+                text.append(kind == FailureKind.CONTEXT_WINDOW ? "context-window" : "content-policy");
+                if (status != 0) {
+                    text.append(' ').append(status);
                 }
                 break;
             default:

@@ -20,6 +20,14 @@ public enum FailureKind {
     REQUEST_TIMEOUT,
     /** The provider answered another 4xx: the request itself is bad. */
     CLIENT_ERROR,
+    /**
+     * The request does not fit the provider's context window (OpenAI's {@code context_length_exceeded},
+     * Anthropic's {@code prompt is too long}, a 413): never retried on the same provider; a route may
+     * move it to larger-context providers ({@link Route.Builder#onContextWindow}).
+     */
+    CONTEXT_WINDOW,
+    /** The provider refused the request or its answer under its content policy. */
+    CONTENT_POLICY,
     /** The provider answered nothing, or an answer a validator calls empty. */
     EMPTY,
     /** A validator rejected the answer. */
@@ -32,15 +40,20 @@ public enum FailureKind {
     ERROR;
 
     /**
-     * What falls back unless a route says otherwise: everything but {@link #CLIENT_ERROR}, which goes
-     * straight to the caller because retrying elsewhere would fail the same way.
+     * What falls back unless a route says otherwise: everything but {@link #CLIENT_ERROR},
+     * {@link #CONTEXT_WINDOW} and {@link #CONTENT_POLICY}, which go straight to the caller with the
+     * provider's reason because another provider would most likely refuse the same request.
      */
-    public static final Set<FailureKind> DEFAULT_FALLBACK =
-            Collections.unmodifiableSet(EnumSet.complementOf(EnumSet.of(CLIENT_ERROR)));
+    public static final Set<FailureKind> DEFAULT_FALLBACK = Collections.unmodifiableSet(
+            EnumSet.complementOf(EnumSet.of(CLIENT_ERROR, CONTEXT_WINDOW, CONTENT_POLICY)));
 
-    /** What a retry policy retries unless told otherwise: the transient failures. */
+    /**
+     * What a retry policy retries unless told otherwise: the transient failures a provider reported
+     * (connection, 5xx, 429, 408). Not {@link #TIMEOUT}: a provider that did not answer in time moves on
+     * at once unless a policy lists it.
+     */
     public static final Set<FailureKind> DEFAULT_RETRY = Collections.unmodifiableSet(
-            EnumSet.of(TIMEOUT, CONNECTION, SERVER_ERROR, RATE_LIMITED, REQUEST_TIMEOUT));
+            EnumSet.of(CONNECTION, SERVER_ERROR, RATE_LIMITED, REQUEST_TIMEOUT));
 
     /** The kind an HTTP error status belongs to. */
     public static FailureKind ofStatus(int status) {

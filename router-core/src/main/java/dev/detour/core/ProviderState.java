@@ -39,7 +39,8 @@ final class ProviderState {
     void record(FailureKind failure, long durationNanos, Duration retryAfter, long nowNanos) {
         breaker.onResult(failure, durationNanos, retryAfter, nowNanos);
         boolean failed = failure != null && failure != FailureKind.CLIENT_ERROR && failure != FailureKind.EMPTY
-                && failure != FailureKind.INVALID && failure != FailureKind.LOW_CONFIDENCE;
+                && failure != FailureKind.INVALID && failure != FailureKind.LOW_CONFIDENCE
+                && failure != FailureKind.CONTEXT_WINDOW && failure != FailureKind.CONTENT_POLICY;
         if (!failed || failure == FailureKind.TIMEOUT) {
             latencies.record(durationNanos);
         }

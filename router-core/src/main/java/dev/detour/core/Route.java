@@ -34,7 +34,9 @@ import reactor.core.publisher.Mono;
  * provider, then to the next tier; any other failure goes to the caller as it is. When no path is left
  * the caller gets a {@link RouteFailedException} (or {@link DeadlineExceededException}) naming every
  * attempt. Degraded steps (a cached, default or handed-off answer) may follow the tiers; a cascade can
- * be capped by attempts and cost.
+ * be capped by attempts and cost. A {@link FailureKind#CONTEXT_WINDOW} failure is never retried; it
+ * moves at once to the route's {@linkplain Builder#onContextWindow larger-context providers} when it
+ * names some, and otherwise goes to the caller as it is.
  *
  * @param <I> the request type
  * @param <O> the answer type
@@ -48,6 +50,7 @@ public final class Route<I, O> {
     private final String name;
     private final Duration deadline;
     private final List<Tier<I, O>> tiers;
+    private final Tier<I, O> onContextWindow;
     private final List<RequestValidator<? super I, ? super O>> validators;
     private final ToDoubleFunction<? super O> confidence;
     private final double confidenceFloor;
@@ -63,6 +66,7 @@ public final class Route<I, O> {
         this.name = builder.name;
         this.deadline = builder.deadline;
         this.tiers = List.copyOf(builder.tiers);
+        this.onContextWindow = builder.onContextWindow;
         this.validators = List.copyOf(builder.validators);
         this.confidence = builder.confidence;
         this.confidenceFloor = builder.confidenceFloor;
@@ -116,6 +120,14 @@ public final class Route<I, O> {
         return tiers;
     }
 
+    /**
+     * The tier a {@link FailureKind#CONTEXT_WINDOW} failure moves to, or null when the route names none;
+     * its attempts carry the tier number {@code tiers().size()}.
+     */
+    public Tier<I, O> onContextWindow() {
+        return onContextWindow;
+    }
+
     /** The kinds of failure that move on, for tiers that do not name their own. */
     public Set<FailureKind> fallbackOn() {
         return fallbackOn;
@@ -162,7 +174,8 @@ public final class Route<I, O> {
 
     @Override
     public String toString() {
-        return "Route[" + name + ", deadline=" + deadline + ", tiers=" + tiers + "]";
+        return "Route[" + name + ", deadline=" + deadline + ", tiers=" + tiers
+                + (onContextWindow == null ? "" : ", onContextWindow=" + onContextWindow) + "]";
     }
 
     /** Builds a {@link Route}; {@link #build()} checks it and says precisely what is wrong. */
@@ -172,6 +185,7 @@ public final class Route<I, O> {
         private final String name;
         private Duration deadline = DEFAULT_DEADLINE;
         private final List<Tier<I, O>> tiers = new ArrayList<>();
+        private Tier<I, O> onContextWindow;
         private final List<RequestValidator<? super I, ? super O>> validators = new ArrayList<>();
         private ToDoubleFunction<? super O> confidence;
         private double confidenceFloor;
@@ -211,6 +225,26 @@ public final class Route<I, O> {
         @SafeVarargs
         public final Builder<I, O> tier(Provider<I, O>... providers) {
             return tier(Tier.of(providers));
+        }
+
+        /**
+         * The larger-context providers of this route: when an attempt fails with
+         * {@link FailureKind#CONTEXT_WINDOW}, the request moves at once to {@code tier} (not to the
+         * remaining ordinary providers, which would most likely refuse it too), whatever the fallback
+         * kinds say. The tier is consulted only after such a failure; within it, a context-window
+         * failure moves to its next provider (skipping any that already refused this request, from an
+         * ordinary tier), and when none is left, the last refusal goes to the caller as it is. Its other failures follow its own (or the route's) fallback kinds and
+         * end the live tiers.
+         */
+        public Builder<I, O> onContextWindow(Tier<I, O> tier) {
+            this.onContextWindow = Objects.requireNonNull(tier, "tier");
+            return this;
+        }
+
+        /** Like {@link #onContextWindow(Tier)} with a tier of these providers, tried in order. */
+        @SafeVarargs
+        public final Builder<I, O> onContextWindow(Provider<I, O>... providers) {
+            return onContextWindow(Tier.of(providers));
         }
 
         /** Adds a validator every answer must pass; a rejected answer falls back like a failure. */
@@ -335,20 +369,7 @@ public final class Route<I, O> {
             boolean everyTimeoutLonger = deadline != null;
             for (int t = 0; t < tiers.size(); t++) {
                 Tier<I, O> tier = tiers.get(t);
-                Set<String> seen = new HashSet<>();
-                for (Provider<I, O> provider : tier.providers()) {
-                    String providerName = provider.name();
-                    if (providerName == null || providerName.isBlank()) {
-                        throw new InvalidRouteException(where + "tier " + t + " has a provider with no name");
-                    }
-                    if (!seen.add(providerName)) {
-                        throw new InvalidRouteException(where + "tier " + t + " names provider '" + providerName + "' twice");
-                    }
-                }
-                String unknown = tier.balancer().unknownProviders(seen);
-                if (unknown != null) {
-                    throw new InvalidRouteException(where + "tier " + t + " weighs providers it does not have: " + unknown);
-                }
+                check(where + "tier " + t, tier);
                 if (tier.timeout() == null) {
                     everyTimeoutLonger = false;
                 } else {
@@ -360,10 +381,31 @@ public final class Route<I, O> {
                 throw new InvalidRouteException(where + "deadline " + Durations.format(deadline)
                         + " is shorter than every tier timeout (" + timeouts + "); no tier could use its own timeout");
             }
+            if (onContextWindow != null) {
+                check(where + "the context-window tier", onContextWindow);
+                onContextWindow.providers().forEach(provider -> router.state(provider.name()));
+            }
             for (Tier<I, O> tier : tiers) {
                 tier.providers().forEach(provider -> router.state(provider.name()));
             }
             return new Route<>(this);
+        }
+
+        private static void check(String which, Tier<?, ?> tier) {
+            Set<String> seen = new HashSet<>();
+            for (Provider<?, ?> provider : tier.providers()) {
+                String providerName = provider.name();
+                if (providerName == null || providerName.isBlank()) {
+                    throw new InvalidRouteException(which + " has a provider with no name");
+                }
+                if (!seen.add(providerName)) {
+                    throw new InvalidRouteException(which + " names provider '" + providerName + "' twice");
+                }
+            }
+            String unknown = tier.balancer().unknownProviders(seen);
+            if (unknown != null) {
+                throw new InvalidRouteException(which + " weighs providers it does not have: " + unknown);
+            }
         }
     }
 }

@@ -199,8 +199,10 @@ public final class ChatStreams {
         });
     }
 
+    /** A refusal of the request itself (a 4xx, or a continuation too long for the model): another provider may take it. */
     private static boolean rejected(Throwable error) {
-        return Failure.of(error).kind() == FailureKind.CLIENT_ERROR;
+        FailureKind kind = Failure.of(error).kind();
+        return kind == FailureKind.CLIENT_ERROR || kind == FailureKind.CONTEXT_WINDOW;
     }
 
     /** Continues chat answers: text as an assistant prefix, never inside a tool call. */

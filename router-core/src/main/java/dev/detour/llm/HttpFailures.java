@@ -2,8 +2,12 @@ package dev.detour.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.core.Failure;
+import dev.detour.core.FailureKind;
 import dev.detour.core.ProviderException;
+import dev.detour.core.UpstreamError;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -13,16 +17,68 @@ public final class HttpFailures {
 
     private static final int MAX_DETAIL = 300;
     private static final Duration MAX_RETRY_AFTER = Duration.ofDays(1);
+    private static final List<String> CONTENT_POLICY_CODES = List.of("content_policy_violation", "content_filter");
 
     private HttpFailures() {
     }
 
     /**
-     * A provider's error status, with its Retry-After (seconds or an HTTP date) and the error message
-     * from its body (OpenAI's {@code error.message} or Anthropic's {@code error.message}), shortened.
+     * A provider's error status, with its Retry-After (seconds or an HTTP date), the error message from
+     * its body (OpenAI's {@code error.message} or Anthropic's {@code error.message}), shortened, and the
+     * error object's {@code type}, {@code code} and {@code param}; classified by {@link #failure}.
      */
     public static ProviderException status(int status, String retryAfter, byte[] body) {
-        return new ProviderException(Failure.status(status, retryAfter(retryAfter), message(body)));
+        JsonNode error = errorObject(body);
+        UpstreamError upstream = error == null ? null : upstream(error);
+        return new ProviderException(failure(status, retryAfter(retryAfter), message(error, body), upstream));
+    }
+
+    /**
+     * The failure an upstream error stands for. {@link FailureKind#CONTEXT_WINDOW} for any 413, and for
+     * another 4xx (not 408 or 429) whose error {@link #namedKind names} it; likewise
+     * {@link FailureKind#CONTENT_POLICY}; otherwise the kind of the status. The failure keeps the
+     * status, the bare {@code message} and {@code upstream} (null for none).
+     */
+    public static Failure failure(int status, Duration retryAfter, String message, UpstreamError upstream) {
+        boolean clientError = status >= 400 && status <= 499 && status != 408 && status != 429;
+        FailureKind named = clientError ? namedKind(upstream, message) : null;
+        Failure failure;
+        if (status == 413 || named == FailureKind.CONTEXT_WINDOW) {
+            failure = Failure.contextWindow(status, message);
+        } else if (named == FailureKind.CONTENT_POLICY) {
+            failure = Failure.contentPolicy(status, message);
+        } else {
+            failure = Failure.status(status, retryAfter, message);
+        }
+        return failure.withUpstream(upstream);
+    }
+
+    /**
+     * The LLM-specific kind an error names, or null: {@link FailureKind#CONTEXT_WINDOW} when its code or
+     * type is {@code context_length_exceeded}, or its message says the maximum context length is
+     * exceeded (OpenAI, vLLM: {@code maximum context length}; Anthropic: starts {@code prompt is too
+     * long}, or {@code exceed context limit}); {@link FailureKind#CONTENT_POLICY} when its code or type
+     * is {@code content_policy_violation} or {@code content_filter}, or its message mentions a
+     * {@code content filtering policy} (Anthropic).
+     */
+    public static FailureKind namedKind(UpstreamError upstream, String message) {
+        String code = upstream == null ? null : upstream.code();
+        String type = upstream == null ? null : upstream.type();
+        if ("context_length_exceeded".equals(code) || "context_length_exceeded".equals(type)) {
+            return FailureKind.CONTEXT_WINDOW;
+        }
+        if (CONTENT_POLICY_CODES.contains(String.valueOf(code)) || CONTENT_POLICY_CODES.contains(String.valueOf(type))) {
+            return FailureKind.CONTENT_POLICY;
+        }
+        if (message == null) {
+            return null;
+        }
+        String text = message.toLowerCase(Locale.ROOT);
+        if (text.contains("maximum context length") || text.contains("context_length_exceeded")
+                || text.startsWith("prompt is too long") || text.contains("exceed context limit")) {
+            return FailureKind.CONTEXT_WINDOW;
+        }
+        return text.contains("content filtering policy") ? FailureKind.CONTENT_POLICY : null;
     }
 
     /**
@@ -39,7 +95,7 @@ public final class HttpFailures {
         if (detail == null || !detail.contains(secret) || failure.status() == 0) {
             return error;
         }
-        return new ProviderException(Failure.status(failure.status(), failure.retryAfter(), detail.replace(secret, "***")));
+        return new ProviderException(failure.withDetail(detail.replace(secret, "***")));
     }
 
     /** A 2xx answer that could not be used (not JSON, wrong shape, an error object in it). */
@@ -80,19 +136,41 @@ public final class HttpFailures {
 
     /** The error message in an error body, or a short excerpt of the body. */
     public static String message(byte[] body) {
+        return message(errorObject(body), body);
+    }
+
+    private static String message(JsonNode error, byte[] body) {
+        if (error != null && error.path("message").isTextual()) {
+            return shorten(error.get("message").asText());
+        }
+        if (body == null || body.length == 0) {
+            return null;
+        }
+        return shorten(new String(body, 0, Math.min(body.length, MAX_DETAIL), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** A JSON body's {@code error} object, or null. */
+    private static JsonNode errorObject(byte[] body) {
         if (body == null || body.length == 0) {
             return null;
         }
         try {
             JsonNode json = Json.MAPPER.readTree(body);
-            JsonNode message = json == null ? null : json.path("error").path("message");
-            if (message != null && message.isTextual()) {
-                return shorten(message.asText());
-            }
+            JsonNode error = json == null ? null : json.get("error");
+            return error != null && error.isObject() ? error : null;
         } catch (java.io.IOException notJson) {
-            // fall through to an excerpt
+            return null;
         }
-        return shorten(new String(body, 0, Math.min(body.length, MAX_DETAIL), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** An error object's {@code type}, {@code code} (a number too) and {@code param}, or null when it has none. */
+    public static UpstreamError upstream(JsonNode error) {
+        return UpstreamError.of(text(error, "type"), text(error, "code"), text(error, "param"));
+    }
+
+    private static String text(JsonNode error, String field) {
+        JsonNode value = error.get(field);
+        return value == null || value.isNull() || !value.isValueNode() ? null : shorten(value.asText());
     }
 
     private static String shorten(String text) {

@@ -43,8 +43,8 @@ class DetourTest {
     @Test
     void retryStopsAtTheDeadlineAndNamesTheAttempts() {
         StepVerifier.withVirtualTime(() -> Mono.<String>never()
-                        .transformDeferred(Detour.retry(RetryPolicy.backoff(10, Duration.ofMillis(100)).jitter(0),
-                                Duration.ofSeconds(1), Duration.ofMillis(2500))))
+                        .transformDeferred(Detour.retry(RetryPolicy.backoff(10, Duration.ofMillis(100)).jitter(0)
+                                        .retryOn(FailureKind.TIMEOUT), Duration.ofSeconds(1), Duration.ofMillis(2500))))
                 .expectSubscription()
                 .expectNoEvent(Duration.ofMillis(2499))
                 .thenAwait(Duration.ofMillis(1))

@@ -121,7 +121,7 @@ class EngineEdgeTest {
         Provider<String, String> b = Provider.of("b", (request, context) -> Mono.just("b"));
         Route<String, String> route = Router.create().<String, String>route("r")
                 .deadline(Duration.ofSeconds(10))
-                .tier(Tier.of(a).retry(RetryPolicy.backoff(3, Duration.ofMillis(100))))
+                .tier(Tier.of(a).retry(RetryPolicy.backoff(3, Duration.ofMillis(100)).retryOn(FailureKind.TIMEOUT)))
                 .tier(b)
                 .build();
 

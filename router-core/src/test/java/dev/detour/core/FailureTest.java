@@ -49,11 +49,33 @@ class FailureTest {
 
     @Test
     void failuresTheDefaultsFallBackOnAndRetry() {
-        assertThat(FailureKind.DEFAULT_FALLBACK).doesNotContain(FailureKind.CLIENT_ERROR)
+        assertThat(FailureKind.DEFAULT_FALLBACK)
+                .doesNotContain(FailureKind.CLIENT_ERROR, FailureKind.CONTEXT_WINDOW, FailureKind.CONTENT_POLICY)
                 .contains(FailureKind.SERVER_ERROR, FailureKind.RATE_LIMITED, FailureKind.REQUEST_TIMEOUT,
                         FailureKind.TIMEOUT, FailureKind.CONNECTION, FailureKind.EMPTY, FailureKind.INVALID,
                         FailureKind.LOW_CONFIDENCE, FailureKind.UNAVAILABLE);
-        assertThat(FailureKind.DEFAULT_RETRY).containsExactlyInAnyOrder(FailureKind.TIMEOUT, FailureKind.CONNECTION,
+        assertThat(FailureKind.DEFAULT_RETRY).containsExactlyInAnyOrder(FailureKind.CONNECTION,
                 FailureKind.SERVER_ERROR, FailureKind.RATE_LIMITED, FailureKind.REQUEST_TIMEOUT);
+    }
+
+    @Test
+    void llmFailuresKeepTheirStatusTheProvidersErrorObjectAndABareMessage() {
+        UpstreamError upstream = new UpstreamError("invalid_request_error", "context_length_exceeded", "messages");
+        Failure tooLong = Failure.contextWindow(400, "maximum context length is 8192 tokens").withUpstream(upstream);
+
+        assertThat(tooLong.kind()).isEqualTo(FailureKind.CONTEXT_WINDOW);
+        assertThat(tooLong.status()).isEqualTo(400);
+        assertThat(tooLong.detail()).isEqualTo("maximum context length is 8192 tokens");
+        assertThat(tooLong.upstream()).isEqualTo(upstream);
+        assertThat(tooLong).hasToString("context-window 400");
+        assertThat(Failure.contentPolicy(400, "flagged")).hasToString("content-policy 400");
+        assertThat(new ProviderException(tooLong)).hasMessage("context-window 400 maximum context length is 8192 tokens");
+        ProviderException thrown = new ProviderException(tooLong);
+        Failure classified = Failure.of(new RuntimeException("wrapped", thrown));
+        assertThat(classified.upstream()).isEqualTo(upstream);
+        assertThat(classified.withDetail("redacted").upstream()).isEqualTo(upstream);
+        assertThat(classified.withDetail("redacted").kind()).isEqualTo(FailureKind.CONTEXT_WINDOW);
+        assertThat(Failure.status(503, null, "down").upstream()).isNull();
+        assertThat(UpstreamError.of(null, null, null)).isNull();
     }
 }

@@ -69,7 +69,7 @@ class RouteTest {
         Route<String, String> route = router.<String, String>route("chat")
                 .deadline(Duration.ofSeconds(5))
                 .tier(Tier.of(stuck).timeout(Duration.ofSeconds(2))
-                        .retry(RetryPolicy.backoff(5, Duration.ofSeconds(1)).jitter(0)))
+                        .retry(RetryPolicy.backoff(5, Duration.ofSeconds(1)).jitter(0).retryOn(FailureKind.TIMEOUT)))
                 .tier(backup)
                 .build();
 

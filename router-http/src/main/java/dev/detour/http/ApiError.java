@@ -2,8 +2,11 @@ package dev.detour.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.DeadlineExceededException;
+import dev.detour.core.Failure;
+import dev.detour.core.FailureKind;
 import dev.detour.core.ProviderException;
 import dev.detour.core.RouteFailedException;
+import dev.detour.core.UpstreamError;
 import dev.detour.core.stream.MidStreamException;
 import dev.detour.llm.InvalidChatException;
 import dev.detour.llm.Json;
@@ -16,8 +19,14 @@ import dev.detour.llm.Json;
  * @param type    the OpenAI error type ({@code invalid_request_error}, {@code authentication_error} …)
  * @param code    a short code, or null
  * @param message what went wrong
+ * @param param   the request field the error is about, or null
  */
-public record ApiError(int status, String type, String code, String message) {
+public record ApiError(int status, String type, String code, String message, String param) {
+
+    /** An error about no particular field. */
+    public ApiError(int status, String type, String code, String message) {
+        this(status, type, code, message, null);
+    }
 
     /** 400: the request is malformed or invalid. */
     public static ApiError badRequest(String message) {
@@ -45,7 +54,12 @@ public record ApiError(int status, String type, String code, String message) {
                 "the router is serving its limit of " + limit + " requests at once; retry shortly");
     }
 
-    /** The error a failed route or request ends in. */
+    /**
+     * The error a failed route or request ends in. A provider's 4xx that reached the caller keeps the
+     * provider's status, its error's type, code and param, and its bare message; a context-window
+     * failure is a 400 with code {@code context_length_exceeded} unless the provider gave another, a
+     * content-policy failure a 400 with {@code content_policy_violation} likewise.
+     */
     public static ApiError of(Throwable error) {
         if (error instanceof ApiException api) {
             return api.error();
@@ -65,17 +79,33 @@ public record ApiError(int status, String type, String code, String message) {
                     : new ApiError(502, "upstream_error", "stream_failed", midStream.getMessage());
         }
         if (error instanceof ProviderException provider) {
-            int status = provider.failure().status();
+            Failure failure = provider.failure();
+            int status = failure.status();
             if (status == 401 || status == 403) {
                 return new ApiError(502, "upstream_error", "provider_rejected_credentials",
                         "the provider rejected the router's credentials: " + provider.getMessage());
             }
-            if (status >= 400 && status < 500) {
-                return new ApiError(status, "invalid_request_error", null, provider.getMessage());
+            boolean clientError = status >= 400 && status < 500;
+            if (failure.kind() == FailureKind.CONTEXT_WINDOW) {
+                return upstream(400, failure, provider, "context_length_exceeded");
+            }
+            if (failure.kind() == FailureKind.CONTENT_POLICY) {
+                return upstream(clientError ? status : 400, failure, provider, "content_policy_violation");
+            }
+            if (clientError) {
+                return upstream(status, failure, provider, null);
             }
             return new ApiError(502, "upstream_error", null, provider.getMessage());
         }
         return new ApiError(500, "server_error", null, "internal error: " + error.getClass().getSimpleName());
+    }
+
+    private static ApiError upstream(int status, Failure failure, ProviderException provider, String defaultCode) {
+        UpstreamError upstream = failure.upstream();
+        String type = upstream == null || upstream.type() == null ? "invalid_request_error" : upstream.type();
+        String code = upstream == null || upstream.code() == null ? defaultCode : upstream.code();
+        String message = failure.detail() == null ? provider.getMessage() : failure.detail();
+        return new ApiError(status, type, code, message, upstream == null ? null : upstream.param());
     }
 
     /** The error body. */
@@ -84,7 +114,11 @@ public record ApiError(int status, String type, String code, String message) {
         ObjectNode error = body.putObject("error");
         error.put("message", message);
         error.put("type", type);
-        error.putNull("param");
+        if (param == null) {
+            error.putNull("param");
+        } else {
+            error.put("param", param);
+        }
         if (code == null) {
             error.putNull("code");
         } else {

@@ -49,7 +49,7 @@ public final class RetryPolicy {
     /**
      * Up to {@code maxAttempts} attempts (the first included), the first retry after about
      * {@code initialDelay}, doubling each time up to 30 times that, with ±50 % jitter, on
-     * {@link FailureKind#DEFAULT_RETRY}.
+     * {@link FailureKind#DEFAULT_RETRY} (timeouts not included: see {@link #retryOn}).
      */
     public static RetryPolicy backoff(int maxAttempts, Duration initialDelay) {
         if (maxAttempts < 1) {
@@ -85,10 +85,17 @@ public final class RetryPolicy {
         return new RetryPolicy(maxAttempts, initialDelay, maxDelay, multiplier, jitter, retryOn);
     }
 
-    /** A copy that retries only failures of these kinds. */
+    /**
+     * A copy that retries only failures of these kinds; {@link FailureKind#DEFAULT_RETRY} unless set, so
+     * list {@link FailureKind#TIMEOUT} to retry a provider that did not answer in time.
+     * {@link FailureKind#CONTEXT_WINDOW} is never retried, even when listed: the same provider would
+     * refuse the same request again.
+     */
     public RetryPolicy retryOn(FailureKind first, FailureKind... more) {
+        EnumSet<FailureKind> kinds = EnumSet.of(first, more);
+        kinds.remove(FailureKind.CONTEXT_WINDOW);
         return new RetryPolicy(maxAttempts, initialDelay, maxDelay, multiplier, jitter,
-                Collections.unmodifiableSet(EnumSet.of(first, more)));
+                Collections.unmodifiableSet(kinds));
     }
 
     /** Attempts allowed, the first included. */

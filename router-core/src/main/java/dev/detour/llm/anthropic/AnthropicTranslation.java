@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.Failure;
 import dev.detour.core.ProviderException;
+import dev.detour.core.UpstreamError;
 import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
@@ -539,14 +540,22 @@ public final class AnthropicTranslation {
     /**
      * The failure an Anthropic error object ({@code {"type":"error","error":{"type":…,"message":…}}})
      * stands for, when it arrives where an answer or an event was expected; its status is
-     * {@link #status(String)} of the error's type.
+     * {@link #status(String)} of the error's type (400 for an error that names a context window or
+     * content policy), and it is classified by {@link HttpFailures#failure}: e.g. an
+     * {@code invalid_request_error} whose message starts {@code prompt is too long} is a context-window
+     * failure. It keeps the error's type.
      */
     public static ProviderException error(JsonNode body) {
         JsonNode error = body.path("error");
         String type = error.path("type").isTextual() ? error.get("type").asText() : null;
         String message = error.path("message").isTextual() ? error.get("message").asText()
                 : "error " + (type == null ? "without a type" : type) + " from Anthropic";
-        return new ProviderException(Failure.status(status(type), null, message));
+        UpstreamError upstream = UpstreamError.of(type, null, null);
+        int status = status(type);
+        if (HttpFailures.namedKind(upstream, message) != null && (status < 400 || status > 499)) {
+            status = 400;
+        }
+        return new ProviderException(HttpFailures.failure(status, null, message, upstream));
     }
 
     /**

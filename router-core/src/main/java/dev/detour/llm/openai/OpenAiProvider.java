@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.AttemptContext;
 import dev.detour.core.Failure;
 import dev.detour.core.ProviderException;
+import dev.detour.core.UpstreamError;
 import dev.detour.llm.ApiKey;
 import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatProvider;
@@ -190,16 +191,22 @@ public final class OpenAiProvider implements ChatProvider {
         }
     }
 
-    /** An {@code error} object in a 2xx answer or chunk is a provider failure, classified by its type. */
+    /**
+     * An {@code error} object in a 2xx answer or chunk is a provider failure, classified by its type and
+     * code: a context-window or content-policy error as a 400 of its kind, a rate limit as a 429, an
+     * invalid request as a 400, anything else as a 502.
+     */
     private static void rejectErrorObject(ObjectNode json) {
         JsonNode error = json.get("error");
         if (error == null || error.isNull()) {
             return;
         }
         String message = error.path("message").asText("error object in answer");
+        UpstreamError upstream = error.isObject() ? HttpFailures.upstream(error) : null;
         String type = error.path("type").asText("") + " " + error.path("code").asText("");
-        int status = type.contains("rate_limit") ? 429 : type.contains("invalid_request") ? 400 : 502;
-        throw new ProviderException(Failure.status(status, null, message));
+        int status = HttpFailures.namedKind(upstream, message) != null ? 400
+                : type.contains("rate_limit") ? 429 : type.contains("invalid_request") ? 400 : 502;
+        throw new ProviderException(HttpFailures.failure(status, null, message, upstream));
     }
 
     @Override

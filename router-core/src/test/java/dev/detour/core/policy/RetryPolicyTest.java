@@ -42,6 +42,16 @@ class RetryPolicyTest {
     }
 
     @Test
+    void timeoutsAreRetriedOnlyWhenListedAndContextWindowsNever() {
+        assertThat(policy.retries(FailureKind.TIMEOUT)).isFalse();
+        assertThat(policy.retries(FailureKind.CONTEXT_WINDOW)).isFalse();
+        RetryPolicy listed = policy.retryOn(FailureKind.TIMEOUT, FailureKind.CONTEXT_WINDOW, FailureKind.SERVER_ERROR);
+        assertThat(listed.retries(FailureKind.TIMEOUT)).isTrue();
+        assertThat(listed.retries(FailureKind.CONTEXT_WINDOW)).isFalse();
+        assertThat(listed.retryOn()).containsExactly(FailureKind.TIMEOUT, FailureKind.SERVER_ERROR);
+    }
+
+    @Test
     void badValuesAreRefusedWithTheirName() {
         assertThatThrownBy(() -> RetryPolicy.backoff(0, Duration.ofMillis(1))).hasMessage("maxAttempts must be at least 1, was 0");
         assertThatThrownBy(() -> RetryPolicy.backoff(2, Duration.ofMillis(-1))).hasMessage("initialDelay must not be negative, was PT-0.001S");

@@ -55,12 +55,13 @@ final class ConfigReader {
             "max-idle-time", "headers", "continuation");
     private static final List<String> ROUTE_FIELDS = List.of("alias", "deadline", "tiers", "mid-stream",
             "idle-timeout", "validators", "confidence-floor", "best-effort", "max-attempts", "max-cost",
-            "last-known-good", "default-answer", "fallback-on", "stream-deadline", "failover-marker",
-            "malformed-events");
+            "last-known-good", "default-answer", "fallback-on", "on-context-window", "empty-answers",
+            "stream-deadline", "failover-marker", "malformed-events");
     private static final List<String> JSON_ROUTE_FIELDS =
             List.of("name", "deadline", "tiers", "last-known-good", "default-body");
-    private static final List<String> TIER_FIELDS = List.of("providers", "timeout", "balance", "retry", "hedge");
-    private static final List<String> RETRY_FIELDS = List.of("attempts", "backoff", "max-backoff");
+    private static final List<String> TIER_FIELDS =
+            List.of("providers", "timeout", "balance", "retry", "hedge", "first-token-timeout");
+    private static final List<String> RETRY_FIELDS = List.of("attempts", "backoff", "max-backoff", "retry-on");
     private static final List<String> HEDGE_FIELDS = List.of("after", "percentile", "floor", "max-hedges");
 
     private static final List<String> PROVIDER_TYPES =
@@ -73,8 +74,9 @@ final class ConfigReader {
     private static final List<String> MARKERS = List.of(RouteConfig.MARKER_COMMENT, RouteConfig.MARKER_CHUNK);
     private static final List<String> MALFORMED = List.of(RouteConfig.MALFORMED_SKIP, RouteConfig.MALFORMED_FAIL);
     private static final List<String> FAILURE_KINDS = List.of("timeout", "connection", "server_error",
-            "rate_limited", "request_timeout", "client_error", "empty", "invalid", "low_confidence",
-            "unavailable", "error");
+            "rate_limited", "request_timeout", "client_error", "context_window", "content_policy", "empty", "invalid",
+            "low_confidence", "unavailable", "error");
+    private static final List<String> EMPTY_ANSWERS = List.of(RouteConfig.EMPTY_FALL_BACK, RouteConfig.EMPTY_ALLOW);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -348,13 +350,37 @@ final class ConfigReader {
         Duration lastKnownGood = m.duration("last-known-good", null);
         String defaultAnswer = m.text("default-answer", null);
         List<String> fallbackOn = m.has("fallback-on") ? m.choices("fallback-on", FAILURE_KINDS, "a failure kind") : null;
-        if (alias == null || midStream == null || idleTimeout == null || streamDeadline == null || failoverMarker == null
-                || malformedEvents == null) {
+        List<String> onContextWindow = contextWindowProviders(m);
+        String emptyAnswers = m.choice("empty-answers", RouteConfig.EMPTY_FALL_BACK, EMPTY_ANSWERS, "an empty-answers mode");
+        if (alias == null || midStream == null || emptyAnswers == null || idleTimeout == null || streamDeadline == null
+                || failoverMarker == null || malformedEvents == null) {
             return null;
         }
         return new RouteConfig(alias, deadline, tiers, midStream, idleTimeout, validators == null ? List.of() : validators,
-                floor, bestEffort, maxAttempts, maxCost, lastKnownGood, defaultAnswer, fallbackOn, streamDeadline,
-                failoverMarker, malformedEvents);
+                floor, bestEffort, maxAttempts, maxCost, lastKnownGood, defaultAnswer, fallbackOn, onContextWindow,
+                emptyAnswers, streamDeadline, failoverMarker, malformedEvents);
+    }
+
+    private List<String> contextWindowProviders(Mapping route) {
+        List<Item> items = route.items("on-context-window", "provider names");
+        if (items == null) {
+            return List.of();
+        }
+        if (items.isEmpty()) {
+            problem(route.path("on-context-window"), "name at least one larger-context provider, or leave on-context-window out");
+        }
+        List<String> providers = new ArrayList<>();
+        for (Item item : items) {
+            String name = text(item.node, item.path, "a provider name");
+            if (name != null && providerReference(name, item.path, true)) {
+                if (providers.contains(name)) {
+                    problem(item.path, "'" + name + "' is listed twice in on-context-window");
+                } else {
+                    providers.add(name);
+                }
+            }
+        }
+        return providers;
     }
 
     private JsonRouteConfig jsonRoute(JsonNode node, String path, Set<String> names) {
@@ -450,13 +476,17 @@ final class ConfigReader {
             }
         }
         Duration timeout = m.duration("timeout", null);
+        Duration firstTokenTimeout = m.duration("first-token-timeout", null);
+        if (!chat && m.has("first-token-timeout")) {
+            problem(m.path("first-token-timeout"), "applies only to the streams of chat routes; json-routes use timeout");
+        }
         String balance = m.choice("balance", TierConfig.ORDERED, BALANCES, "a balance");
         RetryConfig retry = retry(m.get("retry"), m.path("retry"));
         HedgeConfig hedge = hedge(m.get("hedge"), m.path("hedge"));
         if (balance == null) {
             return null;
         }
-        return new TierConfig(providers, timeout, balance, retry, hedge);
+        return new TierConfig(providers, timeout, balance, retry, hedge, chat ? firstTokenTimeout : null);
     }
 
     private boolean providerReference(String name, String path, boolean chat) {
@@ -485,12 +515,22 @@ final class ConfigReader {
     }
 
     private void checkDeadline(Mapping route, Duration deadline, List<TierConfig> tiers) {
-        if (tiers.isEmpty() || tiers.stream().anyMatch(t -> t.timeout() == null || t.timeout().compareTo(deadline) <= 0)) {
-            return;
+        if (!checkDeadline(route, deadline, tiers, TierConfig::timeout, "timeout")
+                && tiers.stream().anyMatch(t -> t.firstTokenTimeout() != null)) {
+            checkDeadline(route, deadline, tiers, TierConfig::streamTimeout, "first-token timeout");
         }
-        String timeouts = tiers.stream().map(t -> format(t.timeout())).collect(Collectors.joining(", "));
-        problem(route.path("deadline"), format(deadline) + " is shorter than every tier timeout (" + timeouts
-                + "); no tier could use its own timeout");
+    }
+
+    /** Reports, and says whether, every tier's {@code timeout} is longer than the deadline. */
+    private boolean checkDeadline(Mapping route, Duration deadline, List<TierConfig> tiers,
+                                  java.util.function.Function<TierConfig, Duration> timeout, String what) {
+        if (tiers.isEmpty() || tiers.stream().anyMatch(t -> timeout.apply(t) == null || timeout.apply(t).compareTo(deadline) <= 0)) {
+            return false;
+        }
+        String timeouts = tiers.stream().map(t -> format(timeout.apply(t))).collect(Collectors.joining(", "));
+        problem(route.path("deadline"), format(deadline) + " is shorter than every tier " + what + " (" + timeouts
+                + "); no tier could use its own " + what);
+        return true;
     }
 
     private RetryConfig retry(JsonNode node, String path) {
@@ -508,10 +548,19 @@ final class ConfigReader {
         if (maxBackoff != null && maxBackoff.compareTo(backoff) < 0) {
             problem(m.path("max-backoff"), format(maxBackoff) + " is shorter than the backoff (" + format(backoff) + ")");
         }
+        List<String> retryOn = m.has("retry-on") ? m.choices("retry-on", FAILURE_KINDS, "a failure kind") : null;
+        if (retryOn != null && m.get("retry-on").isEmpty()) {
+            problem(m.path("retry-on"), "name at least one failure kind, or leave retry-on out for the default "
+                    + "(connection, server_error, rate_limited, request_timeout)");
+        }
+        if (retryOn != null && retryOn.contains("context_window")) {
+            problem(m.path("retry-on"), "context_window is never retried on the same provider; name larger-context "
+                    + "providers in the route's on-context-window");
+        }
         if (attempts == null) {
             return null;
         }
-        return new RetryConfig(attempts, backoff, maxBackoff != null ? maxBackoff : backoff.multipliedBy(30));
+        return new RetryConfig(attempts, backoff, maxBackoff != null ? maxBackoff : backoff.multipliedBy(30), retryOn);
     }
 
     private HedgeConfig hedge(JsonNode node, String path) {

@@ -28,6 +28,10 @@ import java.util.Objects;
  * @param fallbackOn      the failure kinds that move on to the next provider, as lower-case
  *                        {@code FailureKind} names (e.g. {@code client_error}); {@code null} keeps the
  *                        engine's defaults
+ * @param onContextWindow the providers a request moves to at once when one fails with a context-window
+ *                        error (larger-context models), tried in order; empty for none
+ * @param emptyAnswers    what a whole answer with no content and no tool calls does:
+ *                        {@code fall-back} (the default) or {@code allow}
  * @param streamDeadline  the one deadline over a streamed answer, from the request to its last chunk
  *                        ({@code deadline} when that is set, else 5 minutes)
  * @param failoverMarker  how a stream tells the client where a continuation starts: {@code comment}
@@ -38,8 +42,8 @@ import java.util.Objects;
 public record RouteConfig(String alias, Duration deadline, List<TierConfig> tiers, String midStream,
                           Duration idleTimeout, List<String> validators, Double confidenceFloor,
                           boolean bestEffort, Integer maxAttempts, Double maxCost, Duration lastKnownGood,
-                          String defaultAnswer, List<String> fallbackOn, Duration streamDeadline,
-                          String failoverMarker, String malformedEvents) {
+                          String defaultAnswer, List<String> fallbackOn, List<String> onContextWindow,
+                          String emptyAnswers, Duration streamDeadline, String failoverMarker, String malformedEvents) {
 
     /** The deadline unless set. */
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(60);
@@ -64,6 +68,11 @@ public record RouteConfig(String alias, Duration deadline, List<TierConfig> tier
     /** The validator names, as they are written. */
     public static final List<String> VALIDATORS =
             List.of("nonEmpty", "finishedNormally", "validJson", "requestedFormat", "noRefusal");
+
+    /** An empty whole answer falls back like a failure. */
+    public static final String EMPTY_FALL_BACK = "fall-back";
+    /** An empty whole answer is served. */
+    public static final String EMPTY_ALLOW = "allow";
 
     /**
      * The settings that need the whole answer before a byte of it is sent (validators other than
@@ -100,5 +109,7 @@ public record RouteConfig(String alias, Duration deadline, List<TierConfig> tier
         tiers = List.copyOf(tiers);
         validators = List.copyOf(validators);
         fallbackOn = fallbackOn == null ? null : List.copyOf(fallbackOn);
+        onContextWindow = onContextWindow == null ? List.of() : List.copyOf(onContextWindow);
+        emptyAnswers = emptyAnswers == null ? EMPTY_FALL_BACK : emptyAnswers;
     }
 }

@@ -35,6 +35,7 @@ import dev.detour.llm.openai.OpenAiProvider;
 import dev.detour.llm.validate.ChatValidators;
 import dev.detour.llm.validate.Confidence;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -177,7 +178,7 @@ public final class Gateway {
                 providers.add(backends.get(name));
                 weights.put(name, settings.get(name).weight());
             }
-            route.tier(tier(Tier.of(providers), tier, weights));
+            route.tier(tier(Tier.of(providers), tier, tier.timeout(), weights));
         }
         if (config.lastKnownGood() != null) {
             route.lastKnownGood(JsonCall::key, config.lastKnownGood());
@@ -224,23 +225,35 @@ public final class Gateway {
                 .deadline(config.deadline());
         Route.Builder<ChatRequest, Started<ChatChunk>> streaming = router.<ChatRequest, Started<ChatChunk>>route(config.alias())
                 .deadline(config.streamDeadline());
+        boolean emptyFails = !RouteConfig.EMPTY_ALLOW.equals(config.emptyAnswers());
         for (TierConfig tier : config.tiers()) {
             List<Provider<ChatRequest, ChatResponse>> wholeTier = new ArrayList<>();
             List<Provider<ChatRequest, Started<ChatChunk>>> streamTier = new ArrayList<>();
             Map<String, Double> weights = new LinkedHashMap<>();
             for (String name : tier.providers()) {
-                ProviderConfig provider = settings.get(name);
-                ChatProvider chat = providers.get(name);
-                wholeTier.add(chat.withCost(provider.costPerCall(), answer -> tokens(answer.usage(), provider)));
-                streamTier.add(ChatStreams.streaming(chat).withCost(provider.costPerCall(), started -> 0));
-                weights.put(name, provider.weight());
+                wholeTier.add(whole(providers.get(name), settings.get(name)));
+                streamTier.add(streaming(providers.get(name), settings.get(name), emptyFails));
+                weights.put(name, settings.get(name).weight());
             }
-            whole.tier(tier(Tier.of(wholeTier), tier, weights));
-            streaming.tier(tier(Tier.of(streamTier), tier, weights));
+            whole.tier(tier(Tier.of(wholeTier), tier, tier.timeout(), weights));
+            streaming.tier(tier(Tier.of(streamTier), tier, tier.streamTimeout(), weights));
+        }
+        if (!config.onContextWindow().isEmpty()) {
+            List<Provider<ChatRequest, ChatResponse>> wholeLarger = new ArrayList<>();
+            List<Provider<ChatRequest, Started<ChatChunk>>> streamLarger = new ArrayList<>();
+            for (String name : config.onContextWindow()) {
+                wholeLarger.add(whole(providers.get(name), settings.get(name)));
+                streamLarger.add(streaming(providers.get(name), settings.get(name), emptyFails));
+            }
+            whole.onContextWindow(Tier.of(wholeLarger));
+            streaming.onContextWindow(Tier.of(streamLarger));
+        }
+        if (emptyFails && !config.validators().contains("nonEmpty")) {
+            whole.validate(ChatValidators.nonEmpty());
         }
         if (config.fallbackOn() != null && !config.fallbackOn().isEmpty()) {
             Set<FailureKind> kinds = EnumSet.noneOf(FailureKind.class);
-            config.fallbackOn().forEach(kind -> kinds.add(FailureKind.valueOf(kind.toUpperCase(Locale.ROOT))));
+            config.fallbackOn().forEach(kind -> kinds.add(kind(kind)));
             FailureKind first = kinds.iterator().next();
             whole.fallbackOn(first, kinds.toArray(new FailureKind[0]));
             streaming.fallbackOn(first, kinds.toArray(new FailureKind[0]));
@@ -285,13 +298,18 @@ public final class Gateway {
         return new ChatRoute(config, whole.build(), stream.build());
     }
 
-    private static <I, O> Tier<I, O> tier(Tier<I, O> tier, TierConfig config, Map<String, Double> weights) {
-        if (config.timeout() != null) {
-            tier = tier.timeout(config.timeout());
+    private static <I, O> Tier<I, O> tier(Tier<I, O> tier, TierConfig config, Duration timeout, Map<String, Double> weights) {
+        if (timeout != null) {
+            tier = tier.timeout(timeout);
         }
         RetryConfig retry = config.retry();
         if (retry != null) {
-            tier = tier.retry(RetryPolicy.backoff(retry.attempts(), retry.backoff()).maxDelay(retry.maxBackoff()));
+            RetryPolicy policy = RetryPolicy.backoff(retry.attempts(), retry.backoff()).maxDelay(retry.maxBackoff());
+            if (retry.retryOn() != null && !retry.retryOn().isEmpty()) {
+                FailureKind[] kinds = retry.retryOn().stream().map(Gateway::kind).toArray(FailureKind[]::new);
+                policy = policy.retryOn(kinds[0], kinds);
+            }
+            tier = tier.retry(policy);
         }
         HedgeConfig hedge = config.hedge();
         if (hedge != null) {
@@ -309,8 +327,21 @@ public final class Gateway {
         };
     }
 
+    private static Provider<ChatRequest, ChatResponse> whole(ChatProvider chat, ProviderConfig provider) {
+        return chat.withCost(provider.costPerCall(), answer -> tokens(answer.usage(), provider));
+    }
+
+    private static Provider<ChatRequest, Started<ChatChunk>> streaming(ChatProvider chat, ProviderConfig provider,
+                                                                       boolean emptyFails) {
+        return ChatStreams.streaming(chat, emptyFails).withCost(provider.costPerCall(), started -> 0);
+    }
+
     private static ContinuationMode continuation(ProviderConfig provider) {
         return ContinuationMode.valueOf(provider.continuation().toUpperCase(Locale.ROOT));
+    }
+
+    private static FailureKind kind(String name) {
+        return FailureKind.valueOf(name.toUpperCase(Locale.ROOT));
     }
 
     private static double tokens(Usage usage, ProviderConfig provider) {

@@ -445,7 +445,8 @@ class ConfigLoaderTest {
                 "detour.yaml: routes[0].validators[1]: 'isJson' is not a validator (known: nonEmpty, finishedNormally, validJson, requestedFormat, noRefusal)",
                 "detour.yaml: routes[0].validators[2]: 'nonEmpty' is listed twice",
                 "detour.yaml: routes[0].fallback-on[1]: 'server-eror' is not a failure kind (known: timeout, connection, "
-                        + "server_error, rate_limited, request_timeout, client_error, empty, invalid, low_confidence, unavailable, error)",
+                        + "server_error, rate_limited, request_timeout, client_error, context_window, content_policy, empty, invalid, "
+                        + "low_confidence, unavailable, error)",
                 "detour.yaml: routes[0].tiers[0].balance: 'random' is not a balance (known: ordered, round-robin, weighted, least-latency)");
     }
 
