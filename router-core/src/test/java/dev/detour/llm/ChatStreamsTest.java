@@ -140,4 +140,58 @@ class ChatStreamsTest {
         assertThat(ChatStreams.oneAnswer(ChatRequest.user("m", "hi"), Flux.just(text("a"), finish())).collectList().block())
                 .hasSize(2);
     }
+
+    @Test
+    void anAnswerWithNoTextAndNoToolCallFallsBackUnlessAllowed() {
+        ChatProvider empty = provider("empty", request -> Flux.just(role(), finish()));
+        ChatProvider next = provider("next", request -> Flux.just(text("something"), finish()));
+
+        List<ChatChunk> served = ChatStreams.failing(route(empty, next, Duration.ofSeconds(5))).build()
+                .stream(ChatRequest.user("m", "hi")).collectList().block();
+        assertThat(served).extracting(ChatChunk::content).containsExactly("something", null);
+
+        Route<ChatRequest, Started<ChatChunk>> allowing = Router.create().<ChatRequest, Started<ChatChunk>>route("chat")
+                .tier(ChatStreams.streaming(empty, false)).tier(ChatStreams.streaming(next)).build();
+        List<ChatChunk> asIs = ChatStreams.failing(allowing).build().stream(ChatRequest.user("m", "hi")).collectList().block();
+        assertThat(asIs).extracting(ChatChunk::content).containsExactly("", null);
+    }
+
+    @Test
+    void aProviderThatRejectsAPrefillIsAskedByInstructionAndOneThatRejectsBothIsPassedOver() {
+        ChatProvider dying = provider("a", request -> Flux.concat(Flux.just(text("The answer")),
+                Mono.error(ProviderException.status(500, "died"))));
+        ChatProvider picky = new ChatProvider() {
+            @Override
+            public String name() {
+                return "picky";
+            }
+
+            @Override
+            public Mono<ChatResponse> call(ChatRequest request, AttemptContext context) {
+                return Mono.error(new UnsupportedOperationException());
+            }
+
+            @Override
+            public Flux<ChatChunk> stream(ChatRequest request, AttemptContext context) {
+                received.add(request);
+                return Flux.error(ProviderException.status(400, "no " + request.continuation()));
+            }
+
+            @Override
+            public ContinuationMode continuation() {
+                return ContinuationMode.PREFILL;
+            }
+        };
+        ChatProvider last = provider("last", request -> Flux.just(text(" is 42."), finish()));
+        Route<ChatRequest, Started<ChatChunk>> route = Router.create().<ChatRequest, Started<ChatChunk>>route("chat")
+                .tier(ChatStreams.streaming(dying)).tier(ChatStreams.streaming(picky)).tier(ChatStreams.streaming(last))
+                .build();
+
+        List<ChatChunk> chunks = ChatStreams.continuing(route).build().stream(ChatRequest.user("m", "?")).collectList().block();
+
+        assertThat(chunks).filteredOn(chunk -> !chunk.isMarker()).extracting(ChatChunk::content)
+                .containsExactly("The answer", " is 42.", null);
+        assertThat(received).extracting(ChatRequest::continuation)
+                .containsExactly(null, ContinuationMode.PREFILL, ContinuationMode.INSTRUCTION, ContinuationMode.INSTRUCTION);
+    }
 }

@@ -42,7 +42,9 @@ class StreamContractTest {
                 .model("garbled", canonical.fault(Fault.malformedEventAfter(20)))
                 .model("claude", canonical)
                 .model("restarts", canonical.onInstruction(Behaviour.Resume.RESTART))
-                .model("refuses", Behaviour.status(400)),
+                .model("refuses", Behaviour.status(400))
+                .model("prose", Behaviour.answer("Sure! Here is your JSON."))
+                .model("json", Behaviour.answer("{\"ok\": true}")),
                 """
                 server: { port: 0, shutdown-grace: 5s }
                 admin: { token-env: ADMIN }
@@ -55,6 +57,8 @@ class StreamContractTest {
                   restarts: { type: openai, base-url: "${simulator}/v1", model: restarts }
                   refuses:  { type: openai, base-url: "${simulator}/v1", model: refuses }
                   never:    { type: openai, base-url: "${simulator}/v1", model: restarts, continuation: none }
+                  prose:    { type: openai, base-url: "${simulator}/v1", model: prose }
+                  json:     { type: openai, base-url: "${simulator}/v1", model: json }
                 routes:
                   - alias: cut-prefill
                     mid-stream: continue
@@ -77,6 +81,9 @@ class StreamContractTest {
                   - alias: garbled
                     mid-stream: continue
                     tiers: [ { providers: [garbled] }, { providers: [claude] } ]
+                  - alias: checked
+                    validators: [validJson]
+                    tiers: [ { providers: [prose] }, { providers: [json] } ]
                   - alias: garbled-fails
                     malformed-events: fail
                     tiers: [ { providers: [garbled] }, { providers: [claude] } ]
@@ -234,5 +241,19 @@ class StreamContractTest {
 
         assertThat(sse.error().path("error").path("message").asText()).contains("malformed event: stream chunk is not valid JSON");
         assertThat(sse.done()).isFalse();
+    }
+
+    @Test
+    void aRouteThatChecksWholeAnswersStreamsTheCheckedAnswer() {
+        Sse sse = stream("checked");
+
+        assertThat(sse.text()).isEqualTo("{\"ok\": true}");
+        assertThat(sse.done()).isTrue();
+        assertThat(sse.chunks()).allSatisfy(chunk -> assertThat(chunk.path("model").asText()).isEqualTo("json"));
+        ObjectNode line = logLine("checked");
+        assertThat(line.path("stream_mode").asText()).isEqualTo("whole-answer");
+        assertThat(line.path("served_by").asText()).isEqualTo("json");
+        assertThat(line.path("fallback").asText()).isEqualTo("invalid");
+        assertThat(h.simulator.stats("prose").requests()).isEqualTo(1);
     }
 }
