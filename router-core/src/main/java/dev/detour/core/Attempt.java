@@ -1,6 +1,7 @@
 package dev.detour.core;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * One call to one provider within a request, as the trail records it.
@@ -26,6 +27,18 @@ public record Attempt(String provider, int tier, int number, Duration start, Dur
         FAILURE,
         /** It was cancelled before it ended: the caller left or another attempt won. */
         CANCELLED
+    }
+
+    /** Calls made to providers among {@code attempts}: all less those the router refused without a call (breaker open, disabled). */
+    public static int calls(List<Attempt> attempts) {
+        int calls = 0;
+        for (Attempt attempt : attempts) {
+            Failure failure = attempt.failure();
+            if (failure == null || failure.kind() != FailureKind.UNAVAILABLE || failure.cause() != null) {
+                calls++;
+            }
+        }
+        return calls;
     }
 
     /** {@code openai#2 503}, {@code groq#1 429 retry-after 30s > deadline}, {@code local#1 ok}. */

@@ -25,14 +25,7 @@ public record Outcome<O>(O value, String provider, int tier, List<Attempt> attem
 
     /** Calls made to providers: attempts, less those the router refused without a call (breaker open, disabled). */
     public int calls() {
-        int calls = 0;
-        for (Attempt attempt : attempts) {
-            Failure failure = attempt.failure();
-            if (failure == null || failure.kind() != FailureKind.UNAVAILABLE || failure.cause() != null) {
-                calls++;
-            }
-        }
-        return calls;
+        return Attempt.calls(attempts);
     }
 
     /**

@@ -25,6 +25,10 @@ class ChatStreamsTest {
     private final List<ChatRequest> received = new CopyOnWriteArrayList<>();
 
     private ChatProvider provider(String name, Function<ChatRequest, Flux<ChatChunk>> stream) {
+        return provider(name, ContinuationMode.INSTRUCTION, stream);
+    }
+
+    private ChatProvider provider(String name, ContinuationMode continuation, Function<ChatRequest, Flux<ChatChunk>> stream) {
         return new ChatProvider() {
             @Override
             public String name() {
@@ -40,6 +44,11 @@ class ChatStreamsTest {
             public Flux<ChatChunk> stream(ChatRequest request, AttemptContext context) {
                 received.add(request);
                 return stream.apply(request);
+            }
+
+            @Override
+            public ContinuationMode continuation() {
+                return continuation;
             }
         };
     }
@@ -160,28 +169,8 @@ class ChatStreamsTest {
     void aProviderThatRejectsAPrefillIsAskedByInstructionAndOneThatRejectsBothIsPassedOver() {
         ChatProvider dying = provider("a", request -> Flux.concat(Flux.just(text("The answer")),
                 Mono.error(ProviderException.status(500, "died"))));
-        ChatProvider picky = new ChatProvider() {
-            @Override
-            public String name() {
-                return "picky";
-            }
-
-            @Override
-            public Mono<ChatResponse> call(ChatRequest request, AttemptContext context) {
-                return Mono.error(new UnsupportedOperationException());
-            }
-
-            @Override
-            public Flux<ChatChunk> stream(ChatRequest request, AttemptContext context) {
-                received.add(request);
-                return Flux.error(ProviderException.status(400, "no " + request.continuation()));
-            }
-
-            @Override
-            public ContinuationMode continuation() {
-                return ContinuationMode.PREFILL;
-            }
-        };
+        ChatProvider picky = provider("picky", ContinuationMode.PREFILL,
+                request -> Flux.error(ProviderException.status(400, "no " + request.continuation())));
         ChatProvider last = provider("last", request -> Flux.just(text(" is 42."), finish()));
         Route<ChatRequest, Started<ChatChunk>> route = Router.create().<ChatRequest, Started<ChatChunk>>route("chat")
                 .tier(ChatStreams.streaming(dying)).tier(ChatStreams.streaming(picky)).tier(ChatStreams.streaming(last))

@@ -43,43 +43,6 @@ class SimContinuationTest {
         }
     }
 
-    private record Reply(int status, String contentType, String body) {
-
-        ObjectNode json() {
-            return Json.object(body, "reply");
-        }
-
-        List<Event> events() {
-            return Event.parse(body);
-        }
-    }
-
-    private record Event(String name, String data) {
-
-        static List<Event> parse(String body) {
-            List<Event> events = new ArrayList<>();
-            for (String block : body.split("\n\n")) {
-                String name = null;
-                String data = null;
-                for (String line : block.split("\n")) {
-                    if (line.startsWith("event: ")) {
-                        name = line.substring(7);
-                    } else if (line.startsWith("data: ")) {
-                        data = line.substring(6);
-                    }
-                }
-                if (data != null) {
-                    events.add(new Event(name, data));
-                }
-            }
-            return events;
-        }
-
-        ObjectNode json() {
-            return Json.object(data, "event data");
-        }
-    }
-
     private static ObjectNode message(String role, String content) {
         ObjectNode message = Json.MAPPER.createObjectNode().put("role", role);
         message.put("content", content);
@@ -133,7 +96,7 @@ class SimContinuationTest {
     private Reply post(String path, ObjectNode body) {
         return request(path, body)
                 .responseSingle((response, content) -> content.asString(StandardCharsets.UTF_8).defaultIfEmpty("")
-                        .map(text -> new Reply(response.status().code(), response.responseHeaders().get("content-type"), text)))
+                        .map(text -> new Reply(response.status().code(), response.responseHeaders(), text)))
                 .block(WAIT);
     }
 
@@ -161,14 +124,14 @@ class SimContinuationTest {
     }
 
     /** The content of each OpenAI chunk that carries some. */
-    private static List<String> openAiDeltas(List<Event> events) {
+    private static List<String> openAiDeltas(List<Reply.Event> events) {
         return events.stream().filter(event -> !event.data().equals("[DONE]"))
                 .map(event -> event.json().path("choices").path(0).path("delta").path("content"))
                 .filter(JsonNode::isTextual).map(JsonNode::asText).toList();
     }
 
     /** The text of each Anthropic {@code content_block_delta}. */
-    private static List<String> anthropicDeltas(List<Event> events) {
+    private static List<String> anthropicDeltas(List<Reply.Event> events) {
         return events.stream().filter(event -> "content_block_delta".equals(event.name()))
                 .map(event -> event.json().get("delta").get("text").asText()).toList();
     }
@@ -178,7 +141,7 @@ class SimContinuationTest {
         sim = SimulatedProvider.builder().model("fox", Behaviour.answer(FOX).pacing(Duration.ofMillis(1))).start();
 
         ObjectNode whole = post(OPENAI, openAi("fox", false, prefill())).json();
-        List<Event> stream = post(OPENAI, openAi("fox", true, prefill())).events();
+        List<Reply.Event> stream = post(OPENAI, openAi("fox", true, prefill())).events();
 
         assertThat(whole.get("choices").get(0).get("message").get("content").asText()).isEqualTo(REST);
         assertThat(whole.get("choices").get(0).get("finish_reason").asText()).isEqualTo("stop");
@@ -197,13 +160,13 @@ class SimContinuationTest {
         sim = SimulatedProvider.builder().model("fox", Behaviour.answer(FOX).pacing(Duration.ofMillis(1))).start();
 
         ObjectNode whole = post(ANTHROPIC, anthropic("fox", false, prefill())).json();
-        List<Event> stream = post(ANTHROPIC, anthropic("fox", true, prefill())).events();
+        List<Reply.Event> stream = post(ANTHROPIC, anthropic("fox", true, prefill())).events();
 
         assertThat(whole.get("content").toString()).isEqualTo("[{\"type\":\"text\",\"text\":\"" + REST + "\"}]");
         assertThat(whole.get("stop_reason").asText()).isEqualTo("end_turn");
         assertThat(whole.get("usage").toString()).isEqualTo("{\"input_tokens\":10,\"output_tokens\":6}");
         assertThat(anthropicDeltas(stream)).containsExactlyElementsOf(REST_TOKENS);
-        assertThat(stream.subList(stream.size() - 3, stream.size())).extracting(Event::name)
+        assertThat(stream.subList(stream.size() - 3, stream.size())).extracting(Reply.Event::name)
                 .containsExactly("content_block_stop", "message_delta", "message_stop");
         assertThat(stream.get(stream.size() - 2).json().get("usage").toString()).isEqualTo("{\"output_tokens\":6}");
     }
@@ -213,8 +176,8 @@ class SimContinuationTest {
         sim = SimulatedProvider.builder().model("fox", Behaviour.answer(FOX)).start();
         ObjectNode user = message("user", "Tell me about the fox");
 
-        List<Event> openAi = post(OPENAI, openAi("fox", true, user, parts("assistant", "The quick ", "bro"))).events();
-        List<Event> anthropic = post(ANTHROPIC, anthropic("fox", true, user, parts("assistant", "The quick ", "bro"))).events();
+        List<Reply.Event> openAi = post(OPENAI, openAi("fox", true, user, parts("assistant", "The quick ", "bro"))).events();
+        List<Reply.Event> anthropic = post(ANTHROPIC, anthropic("fox", true, user, parts("assistant", "The quick ", "bro"))).events();
 
         assertThat(openAiDeltas(openAi)).containsExactly("wn", " fox", " jumps", " over", " the", " lazy", " dog.");
         assertThat(anthropicDeltas(anthropic)).containsExactly("wn", " fox", " jumps", " over", " the", " lazy", " dog.");
@@ -378,12 +341,12 @@ class SimContinuationTest {
         List<Signal<String>> signals = streamed(OPENAI, openAi("fox", true, message("user", "Tell me about the fox")));
 
         assertThat(signals.get(signals.size() - 1).isOnComplete()).isTrue();
-        List<Event> events = Event.parse(text(signals));
+        List<Reply.Event> events = Reply.Event.parse(text(signals));
         assertThat(events).hasSize(9 + 1 + 3);
-        Event malformed = events.get(2);
+        Reply.Event malformed = events.get(2);
         assertThat(malformed.data()).startsWith("{\"id\":\"chatcmpl-sim").endsWith("{\"delta\":{\"content\":");
         assertThatThrownBy(malformed::json).isInstanceOf(InvalidChatException.class);
-        List<Event> others = new ArrayList<>(events);
+        List<Reply.Event> others = new ArrayList<>(events);
         others.remove(2);
         assertThat(openAiDeltas(others)).containsExactlyElementsOf(Behaviour.tokenize(FOX));
         assertThat(events.get(10).json().get("choices").get(0).get("finish_reason").asText()).isEqualTo("stop");
@@ -398,15 +361,15 @@ class SimContinuationTest {
         List<Signal<String>> signals = streamed(ANTHROPIC, anthropic("fox", true, message("user", "Tell me about the fox")));
 
         assertThat(signals.get(signals.size() - 1).isOnComplete()).isTrue();
-        List<Event> events = Event.parse(text(signals));
-        assertThat(events).extracting(Event::name).containsExactly("message_start", "content_block_start", "ping",
+        List<Reply.Event> events = Reply.Event.parse(text(signals));
+        assertThat(events).extracting(Reply.Event::name).containsExactly("message_start", "content_block_start", "ping",
                 "content_block_delta", "content_block_delta", "content_block_delta", "content_block_delta",
                 "content_block_delta", "content_block_delta", "content_block_delta", "content_block_delta",
                 "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop");
-        Event malformed = events.get(6);
+        Reply.Event malformed = events.get(6);
         assertThat(malformed.data()).startsWith("{\"type\":\"content_block_delta\"");
         assertThatThrownBy(malformed::json).isInstanceOf(InvalidChatException.class);
-        List<Event> others = new ArrayList<>(events);
+        List<Reply.Event> others = new ArrayList<>(events);
         others.remove(6);
         assertThat(anthropicDeltas(others)).containsExactlyElementsOf(Behaviour.tokenize(FOX));
         assertThat(events.get(14).json().get("usage").toString()).isEqualTo("{\"output_tokens\":9}");
@@ -418,7 +381,7 @@ class SimContinuationTest {
 
         assertThat(openAiText(openAi("m", false, message("user", "hi")))).isEqualTo(FOX);
         assertThat(anthropicText(anthropic("m", false, message("user", "hi")))).isEqualTo(FOX);
-        List<Event> first = post(OPENAI, openAi("m", true, message("user", "hi"))).events();
+        List<Reply.Event> first = post(OPENAI, openAi("m", true, message("user", "hi"))).events();
         assertThatThrownBy(() -> first.get(0).json()).as("after 0 tokens it comes first").isInstanceOf(InvalidChatException.class);
     }
 
@@ -433,7 +396,7 @@ class SimContinuationTest {
         ObjectNode limited = post(OPENAI, openAi("fox", false, prefill()).put("max_tokens", 3)).json();
         ObjectNode anthropicLimited = post(ANTHROPIC, anthropic("fox", false, prefill()).put("max_tokens", 3)).json();
 
-        assertThat(openAiDeltas(Event.parse(text(cut)))).containsExactly(" fox", " jumps");
+        assertThat(openAiDeltas(Reply.Event.parse(text(cut)))).containsExactly(" fox", " jumps");
         assertThat(cut.get(cut.size() - 1).getThrowable()).isInstanceOf(PrematureCloseException.class);
         assertThat(limited.get("choices").get(0).get("message").get("content").asText()).isEqualTo(" fox jumps over");
         assertThat(limited.get("choices").get(0).get("finish_reason").asText()).isEqualTo("length");

@@ -12,7 +12,6 @@ import dev.detour.llm.Json;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -42,43 +41,6 @@ class SimulatedProviderTest {
     void close() {
         if (sim != null) {
             sim.close();
-        }
-    }
-
-    private record Reply(int status, HttpHeaders headers, String body) {
-
-        ObjectNode json() {
-            return Json.object(body, "reply");
-        }
-
-        List<Event> events() {
-            return Event.parse(body);
-        }
-    }
-
-    private record Event(String name, String data) {
-
-        static List<Event> parse(String body) {
-            List<Event> events = new ArrayList<>();
-            for (String block : body.split("\n\n")) {
-                String name = null;
-                String data = null;
-                for (String line : block.split("\n")) {
-                    if (line.startsWith("event: ")) {
-                        name = line.substring(7);
-                    } else if (line.startsWith("data: ")) {
-                        data = line.substring(6);
-                    }
-                }
-                if (data != null) {
-                    events.add(new Event(name, data));
-                }
-            }
-            return events;
-        }
-
-        ObjectNode json() {
-            return Json.object(data, "event data");
         }
     }
 
@@ -178,7 +140,7 @@ class SimulatedProviderTest {
 
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.headers().get("content-type")).startsWith("text/event-stream");
-        List<Event> events = reply.events();
+        List<Reply.Event> events = reply.events();
         assertThat(events).hasSize(6).allMatch(event -> event.name() == null);
         List<ChatChunk> tokens = events.subList(0, 3).stream().map(event -> ChatChunk.of(event.json())).toList();
         assertThat(tokens).extracting(ChatChunk::content).containsExactly("Hello", " from", " fast.");
@@ -200,7 +162,7 @@ class SimulatedProviderTest {
     void anOpenAiStreamWithoutIncludeUsageHasNoUsageChunk() {
         sim = builder().start();
 
-        List<Event> events = post(OPENAI, openAi("m", true, false)).events();
+        List<Reply.Event> events = post(OPENAI, openAi("m", true, false)).events();
 
         assertThat(events).hasSize(5);
         assertThat(events.get(3).json().get("choices").get(0).get("finish_reason").asText()).isEqualTo("stop");
@@ -244,8 +206,8 @@ class SimulatedProviderTest {
 
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.headers().get("content-type")).startsWith("text/event-stream");
-        List<Event> events = reply.events();
-        assertThat(events).extracting(Event::name).containsExactly("message_start", "content_block_start", "ping",
+        List<Reply.Event> events = reply.events();
+        assertThat(events).extracting(Reply.Event::name).containsExactly("message_start", "content_block_start", "ping",
                 "content_block_delta", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta",
                 "message_stop");
         assertThat(events).allSatisfy(event -> assertThat(event.json().get("type").asText()).isEqualTo(event.name()));
@@ -423,7 +385,7 @@ class SimulatedProviderTest {
                 .block(WAIT);
         ModelStats gone = sim.awaitStats("stuck", stats -> stats.disconnects() == 1).block(WAIT);
 
-        assertThat(Event.parse(received)).extracting(Event::name)
+        assertThat(Reply.Event.parse(received)).extracting(Reply.Event::name)
                 .containsExactly("message_start", "content_block_start", "ping", "content_block_delta", "content_block_delta");
         assertThat(gone).isEqualTo(new ModelStats("stuck", 1, 0, 1, 0));
     }
@@ -448,7 +410,7 @@ class SimulatedProviderTest {
 
         List<Signal<String>> signals = streamed(OPENAI, openAi("dies", true, true));
 
-        List<Event> events = Event.parse(text(signals));
+        List<Reply.Event> events = Reply.Event.parse(text(signals));
         assertThat(events).extracting(event -> ChatChunk.of(event.json()).content()).containsExactly("one", " two");
         assertThat(text(signals)).doesNotContain("[DONE]");
         assertThat(ending(signals).getThrowable()).isInstanceOf(PrematureCloseException.class);
@@ -464,7 +426,7 @@ class SimulatedProviderTest {
         List<Signal<String>> signals = streamed(ANTHROPIC, anthropic("short", true));
 
         assertThat(ending(signals).isOnComplete()).isTrue();
-        assertThat(Event.parse(text(signals))).extracting(Event::name)
+        assertThat(Reply.Event.parse(text(signals))).extracting(Reply.Event::name)
                 .containsExactly("message_start", "content_block_start", "ping", "content_block_delta");
     }
 
@@ -472,10 +434,10 @@ class SimulatedProviderTest {
     void aMidStreamErrorIsAnErrorEventAfterTheTokens() {
         sim = builder().defaultBehaviour(Behaviour.answer("one two three").fault(Fault.errorMidStream(1))).start();
 
-        List<Event> anthropic = post(ANTHROPIC, anthropic("m", true)).events();
-        List<Event> openAi = post(OPENAI, openAi("m", true, true)).events();
+        List<Reply.Event> anthropic = post(ANTHROPIC, anthropic("m", true)).events();
+        List<Reply.Event> openAi = post(OPENAI, openAi("m", true, true)).events();
 
-        assertThat(anthropic).extracting(Event::name)
+        assertThat(anthropic).extracting(Reply.Event::name)
                 .containsExactly("message_start", "content_block_start", "ping", "content_block_delta", "error");
         assertThat(anthropic.get(4).data()).isEqualTo("{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
                 + "\"message\":\"simulated 529 after 1 tokens for model 'm'\"}}");
@@ -519,7 +481,7 @@ class SimulatedProviderTest {
         sim = builder().defaultBehaviour(Behaviour.failing(Fault.emptyAnswer())).start();
 
         Reply single = post(OPENAI, openAi("m", false, false));
-        List<Event> stream = post(OPENAI, openAi("m", true, true)).events();
+        List<Reply.Event> stream = post(OPENAI, openAi("m", true, true)).events();
         Reply anthropic = post(ANTHROPIC, anthropic("m", false));
 
         assertThat(ChatResponse.of(single.json()).content()).isEmpty();
@@ -572,7 +534,7 @@ class SimulatedProviderTest {
         assertThat(sim.baseUrl()).startsWith("http://127.0.0.1:");
         assertThat(limited.status()).isEqualTo(429);
         assertThat(limited.headers().get("retry-after")).isEqualTo("2");
-        assertThat(Event.parse(text(dies))).hasSize(5);
+        assertThat(Reply.Event.parse(text(dies))).hasSize(5);
         assertThat(ending(dies).getThrowable()).isInstanceOf(PrematureCloseException.class);
     }
 }

@@ -184,6 +184,9 @@ final class ChatHandler {
             }
             line.put("usage_estimated", true);
         }
+        if (report.continuationCalls() > 0) {
+            line.put("attempts", line.path("attempts").asInt() + report.continuationCalls());
+        }
         if (report.skipped() > 0) {
             line.put("malformed_events", report.skipped());
         }

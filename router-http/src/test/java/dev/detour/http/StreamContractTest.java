@@ -162,6 +162,7 @@ class StreamContractTest {
 
         ObjectNode line = logLine("cut-prefill");
         assertThat(line.path("served_by").asText()).isEqualTo("cut");
+        assertThat(line.path("attempts").asInt()).isEqualTo(2);
         JsonNode continuation = line.path("continuations").path(0);
         assertThat(continuation.path("from").asText()).isEqualTo("cut");
         assertThat(continuation.path("to").asText()).isEqualTo("claude");

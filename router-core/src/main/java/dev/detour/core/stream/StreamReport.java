@@ -5,16 +5,22 @@ import java.util.List;
 
 /**
  * What happened to one stream after its first element, for a request log: the failovers (each with
- * its trigger and the text it trimmed) and the elements skipped as malformed. Filled while the stream
+ * its trigger and the text it trimmed), the provider calls they took, and the elements skipped as
+ * malformed. Filled while the stream
  * runs; read it when the stream has ended.
  */
 public final class StreamReport {
 
     private final List<Failover> failovers = new ArrayList<>(1);
     private int skipped;
+    private int calls;
 
     synchronized void failedOver(Failover failover) {
         failovers.add(failover);
+    }
+
+    synchronized void called(int more) {
+        calls += more;
     }
 
     synchronized void skip() {
@@ -24,6 +30,11 @@ public final class StreamReport {
     /** The failovers, in order. */
     public synchronized List<Failover> failovers() {
         return List.copyOf(failovers);
+    }
+
+    /** Provider calls made to continue the stream (those before its first element are in the outcome). */
+    public synchronized int continuationCalls() {
+        return calls;
     }
 
     /** Elements dropped because they were malformed. */

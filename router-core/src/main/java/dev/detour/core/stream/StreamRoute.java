@@ -1,11 +1,13 @@
 package dev.detour.core.stream;
 
+import dev.detour.core.Attempt;
 import dev.detour.core.Durations;
 import dev.detour.core.Failure;
 import dev.detour.core.Outcome;
 import dev.detour.core.ProviderException;
 import dev.detour.core.Route;
 import dev.detour.core.RouteEvent;
+import dev.detour.core.RouteFailedException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -236,7 +238,13 @@ public final class StreamRoute<I, T> {
             int count = relayed.size();
             int words = words();
             return execute(next, Set.copyOf(failed))
-                    .onErrorMap(later -> giveUp("; continuation failed: " + later.getMessage()))
+                    .doOnNext(outcome -> report.called(outcome.calls()))
+                    .onErrorMap(later -> {
+                        if (later instanceof RouteFailedException failedToo) {
+                            report.called(Attempt.calls(failedToo.attempts()));
+                        }
+                        return giveUp("; continuation failed: " + later.getMessage());
+                    })
                     .flatMapMany(outcome -> segment(outcome, new Failover(from, outcome.provider(), failure, count, words, 0)));
         }
 
