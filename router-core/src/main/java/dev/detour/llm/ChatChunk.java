@@ -1,6 +1,7 @@
 package dev.detour.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.stream.Failover;
 import java.util.Locale;
@@ -122,28 +123,41 @@ public final class ChatChunk {
 
     /**
      * This chunk as part of the answer whose first chunk was {@code first}: the same {@code id},
-     * {@code created} and {@code model}, choice index 0, and no second {@code role}. Itself when it
-     * already is.
+     * {@code created} and {@code model}, and no second {@code role}. Itself when it already is; else a copy
+     * that shares the parts it does not change.
      */
     public ChatChunk within(ChatChunk first) {
         ObjectNode head = first.json;
-        JsonNode choice = json.path("choices").path(0);
-        boolean same = json.path("id").equals(head.path("id")) && json.path("created").equals(head.path("created"))
-                && json.path("model").equals(head.path("model")) && choice.path("index").asInt(0) == 0
-                && !choice.path("delta").has("role");
-        if (same || this == first) {
+        JsonNode delta = json.path("choices").path(0).path("delta");
+        boolean role = this != first && delta.has("role");
+        if (this == first || !role && json.path("id").equals(head.path("id"))
+                && json.path("created").equals(head.path("created")) && json.path("model").equals(head.path("model"))) {
             return this;
         }
-        ObjectNode copy = json.deepCopy();
+        ObjectNode copy = json.objectNode().setAll(json);
         copy.set("id", head.get("id"));
         copy.set("created", head.get("created"));
         copy.set("model", head.get("model"));
-        if (copy.path("choices").path(0) instanceof ObjectNode c) {
-            c.put("index", 0);
-            if (c.path("delta") instanceof ObjectNode delta) {
-                delta.remove("role");
-            }
+        if (role) {
+            ObjectNode choice = json.objectNode().setAll((ObjectNode) json.get("choices").get(0));
+            ObjectNode roleless = json.objectNode().setAll((ObjectNode) delta);
+            roleless.remove("role");
+            choice.set("delta", roleless);
+            ArrayNode choices = json.arrayNode().add(choice);
+            json.get("choices").forEach(other -> {
+                if (other != json.get("choices").get(0)) {
+                    choices.add(other);
+                }
+            });
+            copy.set("choices", choices);
         }
+        return new ChatChunk(copy);
+    }
+
+    /** A copy without the {@code usage} this chunk reports. */
+    public ChatChunk withoutUsage() {
+        ObjectNode copy = json.objectNode().setAll(json);
+        copy.remove("usage");
         return new ChatChunk(copy);
     }
 

@@ -106,7 +106,7 @@ public final class ChatStreams {
 
     /**
      * The chunks as one answer: every chunk with the first one's {@code id}, {@code created} and
-     * {@code model}, and usage-only chunks held back and replaced, at the end, by one chunk with their sum;
+     * {@code model}, and the usage chunks report held back and replaced, at the end, by one chunk with their sum;
      * for a provider whose stream was cut before it reported usage (the chunks before a marker), the prompt
      * is estimated at four characters a token and the completion at a token a chunk.
      */
@@ -199,10 +199,12 @@ public final class ChatStreams {
         });
     }
 
-    /** A refusal of the request itself (a 4xx, or a continuation too long for the model): another provider may take it. */
+    /**
+     * A refusal of the request's shape (a 4xx): another form or provider may take it. A continuation too long
+     * for the model keeps its kind, so that a route's larger-context providers take it.
+     */
     private static boolean rejected(Throwable error) {
-        FailureKind kind = Failure.of(error).kind();
-        return kind == FailureKind.CLIENT_ERROR || kind == FailureKind.CONTEXT_WINDOW;
+        return Failure.of(error).kind() == FailureKind.CLIENT_ERROR;
     }
 
     /** Continues chat answers: text as an assistant prefix, never inside a tool call. */
@@ -214,11 +216,12 @@ public final class ChatStreams {
             this.continues = continues;
         }
 
+        /** The request for the rest, or null inside a tool call or for more than one choice. */
         @Override
         public ChatRequest request(ChatRequest original, List<ChatChunk> relayed) {
             StringBuilder text = new StringBuilder();
             for (ChatChunk chunk : relayed) {
-                if (chunk.inToolCall()) {
+                if (chunk.inToolCall() || chunk.json().path("choices").path(0).path("index").asInt(0) != 0) {
                     return null;
                 }
                 String content = chunk.content();
@@ -275,11 +278,15 @@ public final class ChatStreams {
                 return;
             }
             JsonNode choices = chunk.json().path("choices");
-            if (choices.isEmpty() && chunk.usage() != null) {
-                add(chunk.usage());
+            Usage usage = chunk.usage();
+            if (usage != null) {
+                add(usage);
                 reported = true;
                 segmentReported = true;
-                return;
+                if (choices.isEmpty()) {
+                    return;
+                }
+                chunk = chunk.withoutUsage();
             }
             if (first == null && !choices.isEmpty()) {
                 first = chunk;

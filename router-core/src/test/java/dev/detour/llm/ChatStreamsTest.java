@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.AttemptContext;
+import dev.detour.core.Failure;
 import dev.detour.core.ProviderException;
 import dev.detour.core.Route;
 import dev.detour.core.Router;
 import dev.detour.core.Tier;
+import dev.detour.core.stream.Failover;
 import dev.detour.core.stream.MidStreamException;
 import dev.detour.core.stream.Started;
 import dev.detour.core.stream.StreamRoute;
@@ -182,5 +184,36 @@ class ChatStreamsTest {
                 .containsExactly("The answer", " is 42.", null);
         assertThat(received).extracting(ChatRequest::continuation)
                 .containsExactly(null, ContinuationMode.PREFILL, ContinuationMode.INSTRUCTION, ContinuationMode.INSTRUCTION);
+    }
+
+    @Test
+    void usageOnAChunkWithAChoiceIsSummedToo() {
+        ChatChunk finishWithUsage = ChatChunk.of("c2", "m2", null, "stop", new Usage(12, 5));
+        ChatChunk marker = ChatChunk.marker(new Failover("a", "b", Failure.connection("cut"), 2, 2, 0));
+        Flux<ChatChunk> chunks = Flux.just(text("a"), text("b"), marker, text("c"), finishWithUsage);
+
+        List<ChatChunk> merged = ChatStreams.oneAnswer(ChatRequest.user("m", "12345678"), chunks).collectList().block();
+
+        assertThat(merged.get(merged.size() - 1).usage()).isEqualTo(new Usage(2 + 12, 2 + 5));
+        assertThat(merged.subList(0, merged.size() - 1)).allSatisfy(chunk -> {
+            assertThat(chunk.usage()).isNull();
+            assertThat(chunk.json().path("id").asText()).isEqualTo("c1");
+        });
+    }
+
+    @Test
+    void aSecondChoiceKeepsItsIndexAndIsNotContinued() {
+        ChatChunk second = ChatChunk.of("c1", "m", "B", null, null);
+        ((ObjectNode) second.json().path("choices").path(0)).put("index", 1);
+
+        assertThat(second.within(text("A")).json().path("choices").path(0).path("index").asInt()).isEqualTo(1);
+        ChatProvider dying = provider("a", request -> Flux.concat(Flux.just(text("A"), second),
+                Mono.error(ProviderException.status(500, "died"))));
+        ChatProvider next = provider("b", request -> Flux.just(text("never"), finish()));
+        StepVerifier.create(ChatStreams.continuing(route(dying, next, Duration.ofSeconds(5))).build()
+                        .stream(ChatRequest.user("m", "two answers")))
+                .expectNextCount(2)
+                .expectErrorSatisfies(error -> assertThat(error).hasMessageContaining("cannot continue"))
+                .verify();
     }
 }

@@ -1,6 +1,7 @@
 package dev.detour.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.detour.core.FailureKind;
 import dev.detour.core.Router;
@@ -153,8 +154,11 @@ class ContinuationOverSocketsTest {
         Served served = serve(continuing(openai("cut"), openai("diverges"), anthropic("continues")));
 
         assertThat(served.text()).isEqualTo(ANSWER);
-        assertThat(served.failovers()).singleElement().satisfies(failover ->
-                assertThat(failover.to()).isEqualTo("anthropic-continues"));
+        assertThat(served.failovers()).extracting(Failover::from, Failover::to).containsExactly(
+                tuple("openai-cut", "openai-diverges"),
+                tuple("openai-diverges", "anthropic-continues"));
+        assertThat(served.failovers().get(1).reason().kind()).isEqualTo(FailureKind.INVALID);
+        assertThat(served.markers()).hasSize(1);
         assertThat(sim.stats("diverges").requests()).isEqualTo(1);
     }
 

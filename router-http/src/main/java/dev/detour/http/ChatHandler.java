@@ -127,18 +127,22 @@ final class ChatHandler {
             line.put("stream_mode", "whole-answer");
             return route.whole().execute(chat).flatMap(outcome -> {
                 describe(response, outcome, line);
-                return sse(response, ChatStreams.replay(outcome.value()), line, false);
+                return sse(response, ChatStreams.replay(outcome.value()), line, false, () -> { });
             });
         }
         boolean chunkMarker = RouteConfig.MARKER_CHUNK.equals(route.config().failoverMarker());
         return route.streaming().open(chat).flatMap(opened -> {
             describe(response, opened.outcome(), line);
-            Flux<ChatChunk> chunks = opened.elements().doFinally(signal -> report(line, opened.report()));
-            return sse(response, chunks, line, chunkMarker);
+            return sse(response, opened.elements(), line, chunkMarker, () -> report(line, opened.report()));
         });
     }
 
-    private Mono<Void> sse(HttpServerResponse response, Flux<ChatChunk> chunks, ObjectNode line, boolean chunkMarker) {
+    /**
+     * Sends {@code chunks} as server-sent events; {@code ended} adds to the log line when the events end or
+     * the client leaves, before the line is written.
+     */
+    private Mono<Void> sse(HttpServerResponse response, Flux<ChatChunk> chunks, ObjectNode line, boolean chunkMarker,
+                           Runnable ended) {
         response.status(HttpResponseStatus.OK)
                 .header(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
                 .header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
@@ -155,13 +159,19 @@ final class ChatHandler {
                     line.put("stream_error", error.message());
                     return Mono.just(new SseFrame(ERROR_EVENT, Json.bytes(error.json())));
                 })
-                .doFinally(signal -> line.put("chunks", relayed[0]));
+                .doOnTerminate(() -> ended(line, relayed[0], ended))
+                .doOnCancel(() -> ended(line, relayed[0], ended));
         AtomicReference<Executor> loop = new AtomicReference<>();
         response.withConnection(connection -> loop.set(connection.channel().eventLoop()));
         Flux<SseFrame> onLoop = loop.get() == null ? events : events.publishOn(Schedulers.fromExecutor(loop.get()));
         // Buffers are made on the connection's event loop, so none is made while the client hangs up.
         Flux<ByteBuf> bytes = onLoop.map(frame -> frame.write(response.alloc()));
         return response.send(bytes, buffer -> true).then();
+    }
+
+    private static void ended(ObjectNode line, long chunks, Runnable ended) {
+        line.put("chunks", chunks);
+        ended.run();
     }
 
     /** The failover marker as an SSE comment line, which SDKs ignore: {@code : detour failover from=a to=b reason=timeout}. */

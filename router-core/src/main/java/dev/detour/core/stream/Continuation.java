@@ -28,8 +28,10 @@ public interface Continuation<I, T> {
     T marker(Failover failover);
 
     /**
-     * The text {@code element} adds to the answer, or null when it adds none. Unless overridden, elements
-     * have no text and continuations are relayed as they come.
+     * The text {@code element} adds to the answer, or null when it adds none (a continuation's elements
+     * are held while they add none and it is undecided whether the continuation restates the answer).
+     * Unless overridden, elements have no text, nothing sent can be restated, and continuations are
+     * relayed as they come.
      */
     default CharSequence text(T element) {
         return null;

@@ -7,8 +7,9 @@ package dev.detour.core.stream;
  * that suffix (the whole text, two words or more, or the end of a word); the longest such suffix is
  * the overlap. The text is read only as far as needed to
  * decide, and past {@value #HOLD} characters a restatement in progress is followed character by
- * character instead of held. A continuation that restates a long stretch and then says something
- * else is {@link #DIVERGED}: it cannot be spliced on seamlessly.
+ * character instead of held. A continuation that starts the answer over and then, after a long stretch,
+ * says something else is {@link #DIVERGED}: it cannot be spliced on seamlessly. Whitespace the sent text
+ * ended with (which a prefill leaves out) is not repeated when the continuation starts with it.
  */
 final class Restatement {
 
@@ -22,21 +23,25 @@ final class Restatement {
     private static final int DIVERGENCE = 24;
 
     private final String sent;
-    private final boolean sentEndsInSpace;
+    private final String trailingSpace;
     private int[] candidates;
     private int count;
     private int read;
     private int skipped;
     private boolean skippingSpace;
     private int complete;
-    private int longestDead;
+    private int restartMatched;
     private int follow = -1;
     private int decided = PENDING;
 
     Restatement(String sent) {
         this.sent = sent;
-        this.sentEndsInSpace = !sent.isEmpty() && Character.isWhitespace(sent.charAt(sent.length() - 1));
-        this.skippingSpace = sentEndsInSpace;
+        int end = sent.length();
+        while (end > 0 && Character.isWhitespace(sent.charAt(end - 1))) {
+            end--;
+        }
+        this.trailingSpace = sent.substring(end);
+        this.skippingSpace = !trailingSpace.isEmpty();
         this.candidates = new int[sent.length()];
         for (int p = 0; p < sent.length(); p++) {
             if (p == 0 || Character.isWhitespace(sent.charAt(p)) || Character.isWhitespace(sent.charAt(p - 1))) {
@@ -69,8 +74,13 @@ final class Restatement {
     int finish() {
         if (decided == PENDING) {
             int matched = read - skipped;
-            decided = follow >= 0 || count > 0 && matched >= MIN_OVERLAP ? read
-                    : complete > 0 ? skipped + complete : skipped;
+            int restated = complete;
+            for (int k = 0; k < count; k++) {
+                if (candidates[k] + matched == sent.length() && counts(candidates[k])) {
+                    restated = Math.max(restated, matched);
+                }
+            }
+            decided = follow >= 0 ? read : restated > 0 ? skipped + restated : skipped;
         }
         return decided;
     }
@@ -95,7 +105,7 @@ final class Restatement {
 
     private void step(char ch) {
         if (skippingSpace) {
-            if (Character.isWhitespace(ch)) {
+            if (skipped < trailingSpace.length() && trailingSpace.charAt(skipped) == ch) {
                 read++;
                 skipped++;
                 return;
@@ -121,13 +131,13 @@ final class Restatement {
                 }
             } else if (sent.charAt(p + m) == ch) {
                 candidates[kept++] = p;
-            } else {
-                longestDead = Math.max(longestDead, m);
+            } else if (p == 0) {
+                restartMatched = m;
             }
         }
         count = kept;
         if (count == 0) {
-            decided = complete > 0 ? skipped + complete : longestDead >= DIVERGENCE ? DIVERGED : skipped;
+            decided = complete > 0 ? skipped + complete : restartMatched >= DIVERGENCE ? DIVERGED : skipped;
         } else if (m + 1 >= HOLD) {
             follow = candidates[0];
             count = 0;

@@ -15,8 +15,13 @@ public final class StreamReport {
     private int skipped;
     private int calls;
 
-    synchronized void failedOver(Failover failover) {
+    synchronized int failedOver(Failover failover) {
         failovers.add(failover);
+        return failovers.size() - 1;
+    }
+
+    synchronized void settled(int index, Failover failover) {
+        failovers.set(index, failover);
     }
 
     synchronized void called(int more) {
@@ -27,7 +32,10 @@ public final class StreamReport {
         skipped++;
     }
 
-    /** The failovers, in order. */
+    /**
+     * The failovers, in order: each continuation asked for, with what it restated once that was decided
+     * (0 for one that failed before).
+     */
     public synchronized List<Failover> failovers() {
         return List.copyOf(failovers);
     }

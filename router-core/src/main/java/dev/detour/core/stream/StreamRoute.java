@@ -1,6 +1,7 @@
 package dev.detour.core.stream;
 
 import dev.detour.core.Attempt;
+import dev.detour.core.DeadlineExceededException;
 import dev.detour.core.Durations;
 import dev.detour.core.Failure;
 import dev.detour.core.Outcome;
@@ -55,6 +56,7 @@ public final class StreamRoute<I, T> {
     @SuppressWarnings("unchecked")
     private static final Class<Started<?>> STARTED = (Class<Started<?>>) (Class<?>) Started.class;
     private static final long NO_DEADLINE = Long.MAX_VALUE;
+    private static final int MAX_HELD = 256;
 
     private final Route<I, Started<T>> route;
     private final Duration idleTimeout;
@@ -135,6 +137,7 @@ public final class StreamRoute<I, T> {
         private final List<T> relayed = new ArrayList<>();
         private final Set<String> failed = new HashSet<>(neverContinuing);
         private volatile boolean finished;
+        private volatile boolean delivered;
         private String provider;
         private T marker;
         private Failure firstFailure;
@@ -163,9 +166,15 @@ public final class StreamRoute<I, T> {
             if (deadlineAt == NO_DEADLINE) {
                 return elements;
             }
+            Mono<Long> expiry = Mono.defer(() -> Mono.delay(Duration.ofNanos(Math.max(0, deadlineAt - now())), scheduler));
             return elements
-                    .takeUntilOther(Mono.delay(Duration.ofNanos(Math.max(0, deadlineAt - now())), scheduler))
-                    .concatWith(Mono.defer(() -> finished ? Mono.empty() : Mono.error(this::deadlineExceeded)));
+                    .takeUntilOther(expiry)
+                    .doOnNext(element -> {
+                        if (isFinal.test(element)) {
+                            delivered = true;
+                        }
+                    })
+                    .concatWith(Mono.defer(() -> delivered ? Mono.empty() : Mono.error(this::deadlineExceeded)));
         }
 
         /** One provider's part of the answer; {@code failover} is null for the first. */
@@ -226,8 +235,12 @@ public final class StreamRoute<I, T> {
                         .append("; then ").append(from).append(" failed: ").append(failure);
             }
             I next = continuation == null ? null : continuation.request(original, List.copyOf(relayed));
-            route.router().midStreamFailure(route.name(), from, relayed.size(), failure,
-                    next != null && now() < deadlineAt, Duration.ofNanos(now() - begin));
+            boolean late = now() >= deadlineAt;
+            route.router().midStreamFailure(route.name(), from, relayed.size(), failure, next != null && !late,
+                    Duration.ofNanos(now() - begin));
+            if (late) {
+                return Flux.error(deadlineExceeded());
+            }
             if (continuation == null) {
                 return Flux.error(giveUp(""));
             }
@@ -243,7 +256,8 @@ public final class StreamRoute<I, T> {
                         if (later instanceof RouteFailedException failedToo) {
                             report.called(Attempt.calls(failedToo.attempts()));
                         }
-                        return giveUp("; continuation failed: " + later.getMessage());
+                        return later instanceof DeadlineExceededException || now() >= deadlineAt ? deadlineExceeded()
+                                : giveUp("; continuation failed: " + later.getMessage());
                     })
                     .flatMapMany(outcome -> segment(outcome, new Failover(from, outcome.provider(), failure, count, words, 0)));
         }
@@ -301,11 +315,13 @@ public final class StreamRoute<I, T> {
             private final Failover failover;
             private final Restatement restatement = new Restatement(sentText());
             private final List<T> held = new ArrayList<>();
+            private final int entry;
             private int discarded;
             private boolean decided;
 
             Reconciler(Failover failover) {
                 this.failover = failover;
+                this.entry = report.failedOver(failover);
             }
 
             List<T> next(T element) {
@@ -314,8 +330,8 @@ public final class StreamRoute<I, T> {
                 }
                 held.add(element);
                 CharSequence text = continuation.text(element);
-                int verdict = text == null ? restatement.finish() : restatement.feed(text);
-                if (verdict == Restatement.PENDING && isFinal.test(element)) {
+                int verdict = restatement.feed(text == null ? "" : text);
+                if (verdict == Restatement.PENDING && (isFinal.test(element) || held.size() >= MAX_HELD)) {
                     verdict = restatement.finish();
                 }
                 if (verdict == Restatement.DIVERGED) {
@@ -340,7 +356,7 @@ public final class StreamRoute<I, T> {
                 decided = true;
                 Failover done = new Failover(failover.from(), failover.to(), failover.reason(), failover.relayed(),
                         failover.sentWords(), restated);
-                report.failedOver(done);
+                report.settled(entry, done);
                 route.router().publish(new RouteEvent.StreamContinued(route.name(), done.from(), done.to(),
                         done.reason(), done.relayed(), done.sentWords(), restated));
                 List<T> out = new ArrayList<>(held.size() + 1);

@@ -69,8 +69,20 @@ class RestatementTest {
     }
 
     @Test
-    void aContinuationEndingWhileItRestatesIsAllRestated() {
-        assertThat(decide(SENT, " scatters sh")).isEqualTo(" scatters sh".length());
+    void onlyTheWhitespaceTheSentTextEndedWithIsDropped() {
+        assertThat(decide("def f():\n", "\n    return x")).isEqualTo(1);
+        assertThat(decide("def f():\n", "    return x")).isZero();
+    }
+
+    @Test
+    void aRepeatedLineInTheMiddleIsNotADivergence() {
+        String sent = "for item in items:\n    print(\"Processing element:\", item)\nfor other in others:\n";
+        assertThat(decide(sent, "    print(\"Processing element:\", other)\n")).isZero();
+    }
+
+    @Test
+    void endingBeforeAnyRestatementIsProvenRestatesNothing() {
+        assertThat(decide("I think that is the", " th")).isZero();
     }
 
     @Test

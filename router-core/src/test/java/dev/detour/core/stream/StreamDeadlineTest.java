@@ -61,7 +61,7 @@ class StreamDeadlineTest {
 
         @Override
         public CharSequence text(String element) {
-            return element;
+            return element.startsWith("<") ? null : element;
         }
 
         @Override
@@ -163,5 +163,37 @@ class StreamDeadlineTest {
                 .thenCancel()
                 .verify();
         rest.assertWasCancelled();
+    }
+
+    @Test
+    void anOpeningElementWithoutTextDoesNotDecideTheRestatement() {
+        StreamRoute<String, String> chat = route(Duration.ofSeconds(10),
+                Tier.of(streaming("a", request -> failingAfter(Duration.ZERO, "The quick", " brown"))),
+                Tier.of(streaming("b", request -> Flux.just("<role>", "The quick", " brown", " fox!"))))
+                .continueMidStream(TEXT).build();
+
+        StepVerifier.withVirtualTime(() -> chat.stream("hi"))
+                .expectNext("The quick", " brown", "[a -> b, restated 15]", "<role>", " fox!")
+                .verifyComplete();
+    }
+
+    @Test
+    void theDeadlineCountsFromTheRequestHoweverLateTheElementsAreSubscribed() {
+        StreamRoute<String, String> chat = route(Duration.ofSeconds(3),
+                Tier.of(streaming("a", request -> failingAfter(Duration.ofSeconds(2), "Hel"))),
+                Tier.of(streaming("b", request -> Flux.never())))
+                .continueMidStream(TEXT).build();
+
+        StepVerifier.withVirtualTime(() -> chat.open("hi").delayElement(Duration.ofMillis(500))
+                        .flatMapMany(StreamRoute.Opened::elements))
+                .thenAwait(Duration.ofMillis(500))
+                .expectNext("Hel")
+                .expectNoEvent(Duration.ofMillis(2499))
+                .thenAwait(Duration.ofMillis(1))
+                .expectErrorSatisfies(error -> {
+                    assertThat(error).isInstanceOf(MidStreamException.class);
+                    assertThat(((MidStreamException) error).deadlineExceeded()).isTrue();
+                })
+                .verify();
     }
 }

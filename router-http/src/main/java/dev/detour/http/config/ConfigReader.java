@@ -335,11 +335,15 @@ final class ConfigReader {
         }
         Duration deadline = m.duration("deadline", RouteConfig.DEFAULT_DEADLINE);
         List<TierConfig> tiers = tiers(m, true);
-        checkDeadline(m, deadline, tiers);
         String midStream = m.choice("mid-stream", RouteConfig.MID_STREAM_ERROR, MID_STREAM_MODES, "a mid-stream mode");
         Duration idleTimeout = m.duration("idle-timeout", RouteConfig.DEFAULT_IDLE_TIMEOUT);
         Duration streamDeadline = m.duration("stream-deadline",
                 m.has("deadline") ? deadline : RouteConfig.DEFAULT_STREAM_DEADLINE);
+        boolean reported = checkDeadline(m, "deadline", deadline, tiers, TierConfig::timeout, "timeout");
+        String streamKey = m.has("stream-deadline") ? "stream-deadline" : "deadline";
+        if (!reported || !streamKey.equals("deadline") || tiers.stream().anyMatch(t -> t.firstTokenTimeout() != null)) {
+            checkDeadline(m, streamKey, streamDeadline, tiers, TierConfig::streamTimeout, "first-token timeout");
+        }
         String failoverMarker = m.choice("failover-marker", RouteConfig.MARKER_COMMENT, MARKERS, "a failover marker");
         String malformedEvents = m.choice("malformed-events", RouteConfig.MALFORMED_SKIP, MALFORMED, "a malformed-events mode");
         List<String> validators = m.choices("validators", RouteConfig.VALIDATORS, "a validator");
@@ -396,7 +400,7 @@ final class ConfigReader {
         }
         Duration deadline = m.duration("deadline", JsonRouteConfig.DEFAULT_DEADLINE);
         List<TierConfig> tiers = tiers(m, false);
-        checkDeadline(m, deadline, tiers);
+        checkDeadline(m, "deadline", deadline, tiers, TierConfig::timeout, "timeout");
         Duration lastKnownGood = m.duration("last-known-good", null);
         String defaultBody = jsonText(m.get("default-body"), m.path("default-body"));
         if (name == null) {
@@ -514,21 +518,14 @@ final class ConfigReader {
         return true;
     }
 
-    private void checkDeadline(Mapping route, Duration deadline, List<TierConfig> tiers) {
-        if (!checkDeadline(route, deadline, tiers, TierConfig::timeout, "timeout")
-                && tiers.stream().anyMatch(t -> t.firstTokenTimeout() != null)) {
-            checkDeadline(route, deadline, tiers, TierConfig::streamTimeout, "first-token timeout");
-        }
-    }
-
-    /** Reports, and says whether, every tier's {@code timeout} is longer than the deadline. */
-    private boolean checkDeadline(Mapping route, Duration deadline, List<TierConfig> tiers,
+    /** Reports, and says whether, every tier's {@code timeout} is longer than the deadline set at {@code key}. */
+    private boolean checkDeadline(Mapping route, String key, Duration deadline, List<TierConfig> tiers,
                                   java.util.function.Function<TierConfig, Duration> timeout, String what) {
         if (tiers.isEmpty() || tiers.stream().anyMatch(t -> timeout.apply(t) == null || timeout.apply(t).compareTo(deadline) <= 0)) {
             return false;
         }
         String timeouts = tiers.stream().map(t -> format(timeout.apply(t))).collect(Collectors.joining(", "));
-        problem(route.path("deadline"), format(deadline) + " is shorter than every tier " + what + " (" + timeouts
+        problem(route.path(key), format(deadline) + " is shorter than every tier " + what + " (" + timeouts
                 + "); no tier could use its own " + what);
         return true;
     }

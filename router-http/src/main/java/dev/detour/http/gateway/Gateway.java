@@ -225,7 +225,7 @@ public final class Gateway {
                 .deadline(config.deadline());
         Route.Builder<ChatRequest, Started<ChatChunk>> streaming = router.<ChatRequest, Started<ChatChunk>>route(config.alias())
                 .deadline(config.streamDeadline());
-        boolean emptyFails = !RouteConfig.EMPTY_ALLOW.equals(config.emptyAnswers());
+        boolean emptyFails = !RouteConfig.EMPTY_ALLOW.equals(config.emptyAnswers()) || config.validators().contains("nonEmpty");
         for (TierConfig tier : config.tiers()) {
             List<Provider<ChatRequest, ChatResponse>> wholeTier = new ArrayList<>();
             List<Provider<ChatRequest, Started<ChatChunk>>> streamTier = new ArrayList<>();
@@ -248,7 +248,7 @@ public final class Gateway {
             whole.onContextWindow(Tier.of(wholeLarger));
             streaming.onContextWindow(Tier.of(streamLarger));
         }
-        if (emptyFails && !config.validators().contains("nonEmpty")) {
+        if (!RouteConfig.EMPTY_ALLOW.equals(config.emptyAnswers()) && !config.validators().contains("nonEmpty")) {
             whole.validate(ChatValidators.nonEmpty());
         }
         if (config.fallbackOn() != null && !config.fallbackOn().isEmpty()) {

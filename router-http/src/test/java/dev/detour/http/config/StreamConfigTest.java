@@ -105,4 +105,23 @@ class StreamConfigTest {
 
         assertThat(route.wholeAnswerSettings()).containsExactly("validators: validJson", "last-known-good", "default-answer");
     }
+
+    @Test
+    void firstTokenTimeoutsAreCheckedAgainstTheStreamDeadline() {
+        parse(PROVIDERS + """
+                routes:
+                  - alias: chat
+                    deadline: 1s
+                    stream-deadline: 2m
+                    tiers: [ { providers: [openai], timeout: 500ms, first-token-timeout: 5s } ]
+                """);
+
+        assertThat(problems(PROVIDERS + """
+                routes:
+                  - alias: chat
+                    stream-deadline: 1s
+                    tiers: [ { providers: [openai], timeout: 30s, first-token-timeout: 5s } ]
+                """)).singleElement().satisfies(problem -> assertThat(problem).contains("routes[0].stream-deadline")
+                        .contains("shorter than every tier first-token timeout"));
+    }
 }
