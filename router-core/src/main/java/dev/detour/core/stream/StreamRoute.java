@@ -135,6 +135,7 @@ public final class StreamRoute<I, T> {
         private final long deadlineAt;
         private final StreamReport report = new StreamReport();
         private final List<T> relayed = new ArrayList<>();
+        private int count;
         private final Set<String> failed = new HashSet<>(neverContinuing);
         private volatile boolean finished;
         private volatile boolean delivered;
@@ -214,11 +215,15 @@ public final class StreamRoute<I, T> {
             return true;
         }
 
+        /** Counts an element the caller received; keeps it only when a continuation may need it. */
         private void relay(T element) {
             if (element == marker) {
                 return;
             }
-            relayed.add(element);
+            count++;
+            if (continuation != null) {
+                relayed.add(element);
+            }
             if (isFinal.test(element)) {
                 finished = true;
             }
@@ -236,7 +241,7 @@ public final class StreamRoute<I, T> {
             }
             I next = continuation == null ? null : continuation.request(original, List.copyOf(relayed));
             boolean late = now() >= deadlineAt;
-            route.router().midStreamFailure(route.name(), from, relayed.size(), failure, next != null && !late,
+            route.router().midStreamFailure(route.name(), from, count, failure, next != null && !late,
                     Duration.ofNanos(now() - begin));
             if (late) {
                 return Flux.error(deadlineExceeded());
@@ -248,7 +253,7 @@ public final class StreamRoute<I, T> {
                 return Flux.error(giveUp("; cannot continue"));
             }
             failed.add(from);
-            int count = relayed.size();
+            int sent = count;
             int words = words();
             return execute(next, Set.copyOf(failed))
                     .doOnNext(outcome -> report.called(outcome.calls()))
@@ -259,7 +264,7 @@ public final class StreamRoute<I, T> {
                         return later instanceof DeadlineExceededException || now() >= deadlineAt ? deadlineExceeded()
                                 : giveUp("; continuation failed: " + later.getMessage());
                     })
-                    .flatMapMany(outcome -> segment(outcome, new Failover(from, outcome.provider(), failure, count, words, 0)));
+                    .flatMapMany(outcome -> segment(outcome, new Failover(from, outcome.provider(), failure, sent, words, 0)));
         }
 
         /** The continuation, less what it restates, after the marker; held back only until that is decided. */
@@ -272,7 +277,7 @@ public final class StreamRoute<I, T> {
 
         private MidStreamException giveUp(String why) {
             String more = afterwards == null ? "" : afterwards.toString();
-            return new MidStreamException(route.name(), firstProvider, relayed.size(), firstFailure,
+            return new MidStreamException(route.name(), firstProvider, count, firstFailure,
                     firstFailure + more + why, false);
         }
 
@@ -280,7 +285,7 @@ public final class StreamRoute<I, T> {
             String why = "deadline " + Durations.format(route.deadline()) + " exceeded"
                     + (firstFailure == null ? "" : " (it had failed: " + firstFailure + ")");
             Failure timeout = Failure.timeout(route.deadline());
-            return new MidStreamException(route.name(), provider, relayed.size(), timeout, why, true);
+            return new MidStreamException(route.name(), provider, count, timeout, why, true);
         }
 
         private String sentText() {
