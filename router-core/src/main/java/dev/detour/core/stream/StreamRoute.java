@@ -135,8 +135,8 @@ public final class StreamRoute<I, T> {
         private final long deadlineAt;
         private final StreamReport report = new StreamReport();
         private final List<T> relayed = new ArrayList<>();
-        private int count;
         private final Set<String> failed = new HashSet<>(neverContinuing);
+        private int count;
         private volatile boolean finished;
         private volatile boolean delivered;
         private String provider;
@@ -231,8 +231,7 @@ public final class StreamRoute<I, T> {
 
         private Flux<T> failed(String from, long begin, Throwable error) {
             Failure failure = Failure.of(error);
-            boolean first = firstFailure == null;
-            if (first) {
+            if (firstFailure == null) {
                 firstFailure = failure;
                 firstProvider = from;
             } else {
