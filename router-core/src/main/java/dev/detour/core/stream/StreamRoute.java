@@ -56,7 +56,6 @@ public final class StreamRoute<I, T> {
     @SuppressWarnings("unchecked")
     private static final Class<Started<?>> STARTED = (Class<Started<?>>) (Class<?>) Started.class;
     private static final long NO_DEADLINE = Long.MAX_VALUE;
-    private static final int MAX_HELD = 256;
 
     private final Route<I, Started<T>> route;
     private final Duration idleTimeout;
@@ -269,9 +268,22 @@ public final class StreamRoute<I, T> {
         /** The continuation, less what it restates, after the marker; held back only until that is decided. */
         private Flux<T> reconciled(Flux<T> elements, Failover failover) {
             return Flux.defer(() -> {
-                Reconciler reconciler = new Reconciler(failover);
+                int entry = report.failedOver(failover);
+                Reconciler<T> reconciler = new Reconciler<>(sentText(), continuation, isFinal,
+                        restated -> settled(entry, failover, restated));
                 return elements.concatMapIterable(reconciler::next).concatWith(Flux.defer(reconciler::end));
             });
+        }
+
+        /** The continuation's restatement is decided: report it, and make the marker that goes before it. */
+        private T settled(int entry, Failover failover, int restated) {
+            Failover done = new Failover(failover.from(), failover.to(), failover.reason(), failover.relayed(),
+                    failover.sentWords(), restated);
+            report.settled(entry, done);
+            route.router().publish(new RouteEvent.StreamContinued(route.name(), done.from(), done.to(),
+                    done.reason(), done.relayed(), done.sentWords(), restated));
+            marker = continuation.marker(done);
+            return marker;
         }
 
         private MidStreamException giveUp(String why) {
@@ -313,82 +325,6 @@ public final class StreamRoute<I, T> {
             return route.router().scheduler().now(TimeUnit.NANOSECONDS);
         }
 
-        /** Holds a continuation's first elements until it is known how much of them restates the sent text. */
-        private final class Reconciler {
-
-            private final Failover failover;
-            private final Restatement restatement = new Restatement(sentText());
-            private final List<T> held = new ArrayList<>();
-            private final int entry;
-            private int discarded;
-            private boolean decided;
-
-            Reconciler(Failover failover) {
-                this.failover = failover;
-                this.entry = report.failedOver(failover);
-            }
-
-            List<T> next(T element) {
-                if (decided) {
-                    return List.of(element);
-                }
-                held.add(element);
-                CharSequence text = continuation.text(element);
-                int verdict = restatement.feed(text == null ? "" : text);
-                if (verdict == Restatement.PENDING && (isFinal.test(element) || held.size() >= MAX_HELD)) {
-                    verdict = restatement.finish();
-                }
-                if (verdict == Restatement.DIVERGED) {
-                    throw new ProviderException(Failure.invalid(
-                            "the continuation restated the answer, then diverged from it"));
-                }
-                if (verdict == Restatement.PENDING) {
-                    if (restatement.following()) {
-                        held.forEach(restated -> discarded += length(continuation.text(restated)));
-                        held.clear();
-                    }
-                    return List.of();
-                }
-                return release(verdict);
-            }
-
-            Flux<T> end() {
-                return decided ? Flux.empty() : Flux.fromIterable(release(restatement.finish()));
-            }
-
-            private List<T> release(int restated) {
-                decided = true;
-                Failover done = new Failover(failover.from(), failover.to(), failover.reason(), failover.relayed(),
-                        failover.sentWords(), restated);
-                report.settled(entry, done);
-                route.router().publish(new RouteEvent.StreamContinued(route.name(), done.from(), done.to(),
-                        done.reason(), done.relayed(), done.sentWords(), restated));
-                List<T> out = new ArrayList<>(held.size() + 1);
-                marker = continuation.marker(done);
-                if (marker != null) {
-                    out.add(marker);
-                }
-                int drop = restated - discarded;
-                for (T element : held) {
-                    int length = length(continuation.text(element));
-                    if (drop > 0 && length > 0) {
-                        int cut = Math.min(drop, length);
-                        drop -= cut;
-                        if (cut == length && !isFinal.test(element)) {
-                            continue;
-                        }
-                        element = continuation.withoutText(element, cut);
-                    }
-                    out.add(element);
-                }
-                held.clear();
-                return out;
-            }
-
-            private int length(CharSequence text) {
-                return text == null ? 0 : text.length();
-            }
-        }
     }
 
     /** Builds a {@link StreamRoute}. */
