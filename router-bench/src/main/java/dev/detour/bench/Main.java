@@ -1,5 +1,6 @@
 package dev.detour.bench;
 
+import dev.detour.core.Durations;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -81,10 +82,10 @@ public final class Main {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("rate", Report.number(options.rate()) + "/s");
         settings.put("arrivals", options.poisson() ? "poisson" : "fixed");
-        settings.put("duration", options.duration().toMillis() + "ms");
-        settings.put("warmup", options.warmup().toMillis() + "ms");
+        settings.put("duration", Durations.format(options.duration()));
+        settings.put("warmup", Durations.format(options.warmup()));
         settings.put("connections", Integer.toString(options.connections()));
-        settings.put("timeout", options.timeout().toMillis() + "ms");
+        settings.put("timeout", Durations.format(options.timeout()));
         return settings;
     }
 }

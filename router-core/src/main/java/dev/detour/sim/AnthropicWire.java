@@ -12,6 +12,10 @@ final class AnthropicWire extends Wire {
 
     static final AnthropicWire INSTANCE = new AnthropicWire();
 
+    private static final Events MALFORMED = Events.event("content_block_delta",
+            "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":"
+                    .getBytes(StandardCharsets.UTF_8));
+
     private AnthropicWire() {
     }
 
@@ -116,7 +120,7 @@ final class AnthropicWire extends Wire {
     }
 
     @Override
-    String preamble(Answer answer) {
+    Events preamble(Answer answer) {
         ObjectNode start = Json.MAPPER.createObjectNode().put("type", "message_start");
         ObjectNode message = start.putObject("message");
         message.setAll(message(answer));
@@ -126,36 +130,36 @@ final class AnthropicWire extends Wire {
         message.putObject("usage").put("input_tokens", answer.promptTokens()).put("output_tokens", 1);
         ObjectNode blockStart = Json.MAPPER.createObjectNode().put("type", "content_block_start").put("index", 0);
         blockStart.putObject("content_block").put("type", "text").put("text", "");
-        return event("message_start", start) + event("content_block_start", blockStart)
-                + event("ping", Json.MAPPER.createObjectNode().put("type", "ping"));
+        return Events.all(event("message_start", start), event("content_block_start", blockStart),
+                event("ping", Json.MAPPER.createObjectNode().put("type", "ping")));
     }
 
     @Override
-    String token(Answer answer, int index) {
+    Events token(Answer answer, int index) {
         ObjectNode delta = Json.MAPPER.createObjectNode().put("type", "content_block_delta").put("index", 0);
         delta.putObject("delta").put("type", "text_delta").put("text", answer.tokens().get(index));
         return event("content_block_delta", delta);
     }
 
     @Override
-    String finish(Answer answer) {
+    Events finish(Answer answer) {
         ObjectNode messageDelta = Json.MAPPER.createObjectNode().put("type", "message_delta");
         messageDelta.putObject("delta").put("stop_reason", stopReason(answer)).putNull("stop_sequence");
         messageDelta.putObject("usage").put("output_tokens", answer.tokens().size());
-        return event("content_block_stop", Json.MAPPER.createObjectNode().put("type", "content_block_stop").put("index", 0))
-                + event("message_delta", messageDelta)
-                + event("message_stop", Json.MAPPER.createObjectNode().put("type", "message_stop"));
+        return Events.all(
+                event("content_block_stop", Json.MAPPER.createObjectNode().put("type", "content_block_stop").put("index", 0)),
+                event("message_delta", messageDelta),
+                event("message_stop", Json.MAPPER.createObjectNode().put("type", "message_stop")));
     }
 
     @Override
-    String streamError(int status, String message) {
-        return "event: error\ndata: " + new String(error(status, message), StandardCharsets.UTF_8) + "\n\n";
+    Events streamError(int status, String message) {
+        return Events.event("error", error(status, message));
     }
 
     @Override
-    String malformedEvent(Answer answer) {
-        return "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
-                + "\"text_delta\",\"text\":\n\n";
+    Events malformedEvent(Answer answer) {
+        return MALFORMED;
     }
 
     private static ObjectNode message(Answer answer) {
@@ -171,7 +175,7 @@ final class AnthropicWire extends Wire {
         return answer.cutByMaxTokens() ? "max_tokens" : "end_turn";
     }
 
-    private static String event(String name, ObjectNode data) {
-        return "event: " + name + "\ndata: " + new String(Json.bytes(data), StandardCharsets.UTF_8) + "\n\n";
+    private static Events event(String name, ObjectNode data) {
+        return Events.event(name, Json.bytes(data));
     }
 }

@@ -6,9 +6,12 @@ import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
 import dev.detour.llm.Json;
 import dev.detour.llm.Usage;
+import dev.detour.llm.sse.SseEvent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * OpenAI chat completions: {@code POST /v1/chat/completions}, {@code chat.completion} and {@code chat.completion.chunk}.
@@ -20,6 +23,8 @@ final class OpenAiWire extends Wire {
     static final String PREFILL_NOT_SUPPORTED = "prefill is not supported: the last message must have role 'user'";
 
     static final OpenAiWire INSTANCE = new OpenAiWire();
+
+    private static final Events DONE = Events.event(null, SseEvent.DONE.getBytes(StandardCharsets.US_ASCII));
 
     private OpenAiWire() {
     }
@@ -103,12 +108,12 @@ final class OpenAiWire extends Wire {
     }
 
     @Override
-    String preamble(Answer answer) {
-        return "";
+    Events preamble(Answer answer) {
+        return Events.NONE;
     }
 
     @Override
-    String token(Answer answer, int index) {
+    Events token(Answer answer, int index) {
         ObjectNode chunk = chunk(answer);
         ObjectNode choice = (ObjectNode) chunk.get("choices").get(0);
         ObjectNode delta = choice.putObject("delta");
@@ -121,37 +126,39 @@ final class OpenAiWire extends Wire {
     }
 
     @Override
-    String finish(Answer answer) {
-        StringBuilder events = new StringBuilder();
+    Events finish(Answer answer) {
+        List<Events> events = new ArrayList<>(4);
         if (answer.tokens().isEmpty()) {
             ObjectNode chunk = chunk(answer);
             ObjectNode choice = (ObjectNode) chunk.get("choices").get(0);
             choice.putObject("delta").put("role", "assistant").put("content", "");
             choice.putNull("finish_reason");
-            events.append(data(chunk));
+            events.add(data(chunk));
         }
         ObjectNode last = chunk(answer);
         ObjectNode choice = (ObjectNode) last.get("choices").get(0);
         choice.putObject("delta");
         choice.put("finish_reason", finishReason(answer));
-        events.append(data(last));
+        events.add(data(last));
         if (answer.includeUsage()) {
             ObjectNode usage = chunk(answer);
             usage.putArray("choices");
             usage.set("usage", new Usage(answer.promptTokens(), answer.tokens().size()).toJson());
-            events.append(data(usage));
+            events.add(data(usage));
         }
-        return events.append("data: [DONE]\n\n").toString();
+        events.add(DONE);
+        return Events.all(events.toArray(Events[]::new));
     }
 
     @Override
-    String streamError(int status, String message) {
-        return "data: " + new String(error(status, message), StandardCharsets.UTF_8) + "\n\n";
+    Events streamError(int status, String message) {
+        return Events.event(null, error(status, message));
     }
 
     @Override
-    String malformedEvent(Answer answer) {
-        return "data: {\"id\":\"" + answer.id() + "\",\"choices\":[{\"delta\":{\"content\":\n\n";
+    Events malformedEvent(Answer answer) {
+        return Events.event(null, ("{\"id\":\"" + answer.id() + "\",\"choices\":[{\"delta\":{\"content\":")
+                .getBytes(StandardCharsets.UTF_8));
     }
 
     private static String finishReason(Answer answer) {
@@ -171,7 +178,7 @@ final class OpenAiWire extends Wire {
         return chunk;
     }
 
-    private static String data(ObjectNode json) {
-        return "data: " + new String(Json.bytes(json), StandardCharsets.UTF_8) + "\n\n";
+    private static Events data(ObjectNode json) {
+        return Events.event(null, Json.bytes(json));
     }
 }

@@ -3,6 +3,7 @@ package dev.detour.sim;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.llm.InvalidChatException;
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,8 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
     private static final byte[] GARBAGE = "<!DOCTYPE html><html><body><h1>Service temporarily unavailable</h1></body></html>"
             .getBytes(StandardCharsets.UTF_8);
-    private static final String GARBAGE_EVENT = "data: <!DOCTYPE html><html><body>not JSON</body></html>\n\n";
+    private static final Wire.Events GARBAGE_EVENT = Wire.Events.event(null,
+            "<!DOCTYPE html><html><body>not JSON</body></html>".getBytes(StandardCharsets.UTF_8));
     private static final String JSON = "application/json";
     private static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
     private static final AtomicLong IDS = new AtomicLong();
@@ -153,12 +155,12 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
             case ERROR_IN_200 -> json(response, 200, wire.error(fault.status(), message(fault, answer.model())), latency,
                     null, ticket);
             case GARBAGE -> sse(response, after(latency, GARBAGE_EVENT).flux(), ticket);
-            case STALL -> sse(response, events(wire, answer, Duration.ZERO, pacing, 0, "").concatWith(Mono.never()), ticket);
-            case STALL_AFTER -> sse(response, events(wire, answer, latency, pacing, some, "").concatWith(Mono.never()),
+            case STALL -> sse(response, events(wire, answer, Duration.ZERO, pacing, 0, Wire.Events.NONE).concatWith(Mono.never()), ticket);
+            case STALL_AFTER -> sse(response, events(wire, answer, latency, pacing, some, Wire.Events.NONE).concatWith(Mono.never()),
                     ticket);
-            case CUT_AFTER -> sse(response, events(wire, answer, latency, pacing, some, ""), ticket)
+            case CUT_AFTER -> sse(response, events(wire, answer, latency, pacing, some, Wire.Events.NONE), ticket)
                     .then(cut(response, ticket));
-            case END_AFTER -> sse(response, events(wire, answer, latency, pacing, some, ""), ticket);
+            case END_AFTER -> sse(response, events(wire, answer, latency, pacing, some, Wire.Events.NONE), ticket);
             case ERROR_MID_STREAM -> sse(response, events(wire, answer, latency, pacing, some,
                     wire.streamError(fault.status(), message(fault, answer.model()))), ticket);
             case EMPTY_ANSWER -> sse(response, events(wire, answer, latency, pacing, all, wire.finish(answer)), ticket);
@@ -177,16 +179,17 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
     }
 
     /** The preamble at once, {@code count} tokens (the first after {@code latency}, then {@code pacing} apart), then {@code tail}. */
-    private static Flux<String> events(Wire wire, Wire.Answer answer, Duration latency, Duration pacing, int count,
-            String tail) {
-        Flux<String> tokens = Flux.range(0, count)
+    private static Flux<Wire.Events> events(Wire wire, Wire.Answer answer, Duration latency, Duration pacing, int count,
+            Wire.Events tail) {
+        Flux<Wire.Events> tokens = Flux.range(0, count)
                 .concatMap(index -> after(index == 0 ? latency : pacing, index).map(i -> wire.token(answer, i)));
-        Mono<String> end = (count == 0 ? after(latency, tail) : Mono.just(tail)).filter(text -> !text.isEmpty());
-        return Flux.concat(Mono.fromSupplier(() -> wire.preamble(answer)).filter(text -> !text.isEmpty()), tokens, end);
+        Mono<Wire.Events> end = (count == 0 ? after(latency, tail) : Mono.just(tail)).filter(events -> events != Wire.Events.NONE);
+        return Flux.concat(Mono.fromSupplier(() -> wire.preamble(answer)).filter(events -> events != Wire.Events.NONE),
+                tokens, end);
     }
 
     /** Tokens {@code from} to {@code to} (exclusive), each {@code pacing} after the one before. */
-    private static Flux<String> tokens(Wire wire, Wire.Answer answer, Duration pacing, int from, int to) {
+    private static Flux<Wire.Events> tokens(Wire wire, Wire.Answer answer, Duration pacing, int from, int to) {
         return Flux.range(from, to - from).concatMap(index -> after(pacing, index).map(i -> wire.token(answer, i)));
     }
 
@@ -210,16 +213,25 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
         });
     }
 
-    private static Mono<Void> sse(HttpServerResponse response, Flux<String> events, ModelState.Ticket ticket) {
+    private static Mono<Void> sse(HttpServerResponse response, Flux<Wire.Events> events, ModelState.Ticket ticket) {
         response.status(200)
                 .header(HttpHeaderNames.CONTENT_TYPE, EVENT_STREAM)
                 .header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
         // Emit on the connection's own event loop, so no chunk is turned into a buffer while the connection closes.
         java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Executor> loop = new java.util.concurrent.atomic.AtomicReference<>();
         response.withConnection(connection -> loop.set(connection.channel().eventLoop()));
-        Flux<String> onLoop = loop.get() == null ? events
+        Flux<Wire.Events> onLoop = loop.get() == null ? events
                 : events.publishOn(reactor.core.scheduler.Schedulers.fromExecutor(loop.get()));
-        return response.sendHeaders().sendString(onLoop.doOnComplete(ticket::sent), StandardCharsets.UTF_8).then();
+        return response.sendHeaders().send(onLoop.doOnComplete(ticket::sent).map(written -> {
+            ByteBuf out = response.alloc().buffer();
+            try {
+                written.writeTo(out);
+                return out;
+            } catch (RuntimeException e) {
+                out.release();
+                throw e;
+            }
+        })).then();
     }
 
     private static Mono<Void> error(Wire wire, HttpServerResponse response, int status, String message, Duration delay,

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.llm.InvalidChatException;
 import dev.detour.llm.Json;
+import dev.detour.llm.sse.SseWriter;
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
 import java.util.List;
@@ -33,6 +35,30 @@ abstract class Wire {
         }
     }
 
+    /** Stream events, written into a buffer when they are sent ({@link dev.detour.llm.sse.SseWriter}). */
+    @FunctionalInterface
+    interface Events {
+
+        /** No events. */
+        Events NONE = out -> { };
+
+        void writeTo(ByteBuf out);
+
+        /** The data event {@code data} (null {@code name} for none). */
+        static Events event(String name, byte[] data) {
+            return out -> SseWriter.event(out, name, data);
+        }
+
+        /** {@code events}, one after the other. */
+        static Events all(Events... events) {
+            return out -> {
+                for (Events each : events) {
+                    each.writeTo(out);
+                }
+            };
+        }
+    }
+
     /** The path this protocol answers on. */
     abstract String path();
 
@@ -51,20 +77,20 @@ abstract class Wire {
     /** A complete, not streamed answer. */
     abstract byte[] answer(Answer answer);
 
-    /** The events a stream sends before its first token; may be empty. */
-    abstract String preamble(Answer answer);
+    /** The events a stream sends before its first token; may be {@link Events#NONE}. */
+    abstract Events preamble(Answer answer);
 
     /** The event carrying token {@code index}. */
-    abstract String token(Answer answer, int index);
+    abstract Events token(Answer answer, int index);
 
     /** The events after the last token, up to the protocol's end of stream. */
-    abstract String finish(Answer answer);
+    abstract Events finish(Answer answer);
 
     /** An error event inside a stream. */
-    abstract String streamError(int status, String message);
+    abstract Events streamError(int status, String message);
 
     /** An event of the stream whose data is cut short, so not JSON. */
-    abstract String malformedEvent(Answer answer);
+    abstract Events malformedEvent(Answer answer);
 
     /** The 400 for a prefill request to a model that refuses prefill. */
     abstract byte[] prefillError();

@@ -59,10 +59,10 @@ final class AdminHandler {
             ClientAuth admin = serving.get().admin();
             ApiError denied = admin == null ? ApiError.notFound("admin_off", "the admin API is off") : admin.check(request);
             if (denied != null) {
-                return ChatHandler.error(response, denied);
+                return Exchanges.error(response, denied);
             }
             return Mono.defer(() -> handler.apply(request, response))
-                    .onErrorResume(error -> ChatHandler.error(response, admin(error)));
+                    .onErrorResume(error -> Exchanges.error(response, admin(error)));
         };
     }
 
@@ -171,6 +171,6 @@ final class AdminHandler {
     }
 
     private static Mono<Void> json(HttpServerResponse response, ObjectNode body) {
-        return ChatHandler.json(response, HttpResponseStatus.OK, body);
+        return Exchanges.json(response, HttpResponseStatus.OK, body);
     }
 }

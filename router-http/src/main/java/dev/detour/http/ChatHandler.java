@@ -3,9 +3,6 @@ package dev.detour.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.detour.core.Degraded;
-import dev.detour.core.Failure;
-import dev.detour.core.Outcome;
 import dev.detour.core.stream.Failover;
 import dev.detour.core.stream.StreamReport;
 import dev.detour.http.config.RouteConfig;
@@ -15,15 +12,15 @@ import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatStreams;
 import dev.detour.llm.HttpSettings;
 import dev.detour.llm.Json;
+import dev.detour.llm.sse.SseEvent;
+import dev.detour.llm.sse.SseWriter;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,8 +34,6 @@ import reactor.util.context.Context;
 
 /** {@code POST /v1/chat/completions} (JSON and SSE) and {@code GET /v1/models}. */
 final class ChatHandler {
-
-    private static final String JSON = "application/json";
 
     private final Supplier<Serving> serving;
     private final RequestLog log;
@@ -58,20 +53,20 @@ final class ChatHandler {
         Serving current = serving.get();
         ApiError denied = current.clients().check(request);
         if (denied != null) {
-            return error(response, denied);
+            return Exchanges.error(response, denied);
         }
         ObjectNode body = Json.MAPPER.createObjectNode().put("object", "list");
         ArrayNode data = body.putArray("data");
         for (String alias : current.gateway().aliases()) {
             data.addObject().put("id", alias).put("object", "model").put("created", 0).put("owned_by", "detour");
         }
-        return json(response, HttpResponseStatus.OK, body);
+        return Exchanges.json(response, HttpResponseStatus.OK, body);
     }
 
     Mono<Void> completions(HttpServerRequest request, HttpServerResponse response) {
         long start = System.nanoTime();
         Serving current = serving.get();
-        String requestId = requestId(request);
+        String requestId = Exchanges.requestId(request);
         response.header("x-request-id", requestId);
         ObjectNode line = log.line().put("request_id", requestId);
         inFlight.incrementAndGet();
@@ -89,14 +84,14 @@ final class ChatHandler {
                     }
                     Mono<Void> answer = chat.stream() ? streamed(response, route, chat, line)
                             : whole(response, route, chat, line);
-                    Map<String, String> headers = propagated(request, requestId, current.server().propagateHeaders());
+                    Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
                     return answer.contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers));
                 });
         return handled
                 .onErrorResume(failure -> {
                     ApiError error = ApiError.of(failure);
                     line.put("status", error.status()).put("error", error.message());
-                    return error(response, error);
+                    return Exchanges.error(response, error);
                 })
                 .doFinally(signal -> {
                     line.put("latency_ms", (System.nanoTime() - start) / 1e6);
@@ -113,8 +108,8 @@ final class ChatHandler {
 
     private Mono<Void> whole(HttpServerResponse response, Gateway.ChatRoute route, ChatRequest chat, ObjectNode line) {
         return route.whole().execute(chat).flatMap(outcome -> {
-            describe(response, outcome, line);
-            return json(response, HttpResponseStatus.OK, outcome.value().json());
+            Exchanges.describe(response, outcome, line);
+            return Exchanges.json(response, HttpResponseStatus.OK, outcome.value().json());
         });
     }
 
@@ -126,13 +121,13 @@ final class ChatHandler {
         if (!route.config().wholeAnswerSettings().isEmpty()) {
             line.put("stream_mode", "whole-answer");
             return route.whole().execute(chat).flatMap(outcome -> {
-                describe(response, outcome, line);
+                Exchanges.describe(response, outcome, line);
                 return sse(response, ChatStreams.replay(outcome.value()), line, false, () -> { });
             });
         }
         boolean chunkMarker = RouteConfig.MARKER_CHUNK.equals(route.config().failoverMarker());
         return route.streaming().open(chat).flatMap(opened -> {
-            describe(response, opened.outcome(), line);
+            Exchanges.describe(response, opened.outcome(), line);
             return sse(response, opened.elements(), line, chunkMarker, () -> report(line, opened.report()));
         });
     }
@@ -151,13 +146,13 @@ final class ChatHandler {
                 .doOnCancel(() -> line.put("client", "disconnected"))
                 .map(chunk -> {
                     relayed[0]++;
-                    return chunk.isMarker() && !chunkMarker ? comment(chunk) : new SseFrame(DATA, Json.bytes(chunk.json()));
+                    return chunk.isMarker() && !chunkMarker ? comment(chunk) : SseFrame.data(Json.bytes(chunk.json()));
                 })
-                .concatWith(Mono.just(DONE))
+                .concatWith(Mono.just(SseFrame.DONE))
                 .onErrorResume(failure -> {
                     ApiError error = ApiError.of(failure);
                     line.put("stream_error", error.message());
-                    return Mono.just(new SseFrame(ERROR_EVENT, Json.bytes(error.json())));
+                    return Mono.just(new SseFrame("error", Json.bytes(error.json()), null));
                 })
                 .doOnTerminate(() -> ended(line, relayed[0], ended))
                 .doOnCancel(() -> ended(line, relayed[0], ended));
@@ -179,7 +174,7 @@ final class ChatHandler {
         JsonNode failover = marker.json().path("x_detour").path("failover");
         String text = "detour failover from=" + failover.path("from").asText() + " to=" + failover.path("to").asText()
                 + " reason=" + failover.path("reason").asText();
-        return new SseFrame(COMMENT, text.getBytes(StandardCharsets.UTF_8));
+        return new SseFrame(null, null, text);
     }
 
     /** What happened after the first chunk: each continuation, the events skipped, whether usage was estimated. */
@@ -202,69 +197,18 @@ final class ChatHandler {
         }
     }
 
-    private static final byte[] DATA = "data: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final byte[] COMMENT = ": ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final byte[] ERROR_EVENT = "event: error\ndata: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final byte[] END = "\n\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final SseFrame DONE = new SseFrame(DATA, "[DONE]".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    /** One server-sent event (data, with an event name or none) or comment, written into a buffer of its own. */
+    private record SseFrame(String event, byte[] data, String comment) {
 
-    /** One server-sent event: a fixed prefix, a JSON payload, a blank line; written into one buffer. */
-    private record SseFrame(byte[] prefix, byte[] payload) {
+        static final SseFrame DONE = data(SseEvent.DONE.getBytes(StandardCharsets.US_ASCII));
 
-        ByteBuf write(io.netty.buffer.ByteBufAllocator alloc) {
-            return alloc.buffer(prefix.length + payload.length + END.length).writeBytes(prefix).writeBytes(payload).writeBytes(END);
+        static SseFrame data(byte[] data) {
+            return new SseFrame(null, data, null);
         }
-    }
 
-    private static void describe(HttpServerResponse response, Outcome<?> outcome, ObjectNode line) {
-        response.header("x-detour-provider", outcome.provider());
-        response.header("x-detour-attempts", Integer.toString(outcome.calls()));
-        line.put("served_by", outcome.provider()).put("attempts", outcome.calls());
-        Failure trigger = outcome.fallbackTrigger();
-        if (trigger != null) {
-            String reason = trigger.kind().name().toLowerCase(Locale.ROOT);
-            response.header("x-detour-fallback", reason);
-            line.put("fallback", reason);
+        ByteBuf write(ByteBufAllocator alloc) {
+            return comment != null ? SseWriter.comment(alloc.buffer(comment.length() + 4), comment)
+                    : SseWriter.event(alloc, event, data);
         }
-        Degraded degraded = outcome.degraded();
-        if (degraded != null) {
-            String value = degraded.kind().name().toLowerCase(Locale.ROOT) + "; age=" + degraded.age().toSeconds() + "s";
-            response.header("x-detour-degraded", value);
-            line.put("degraded", value);
-        }
-    }
-
-    static Map<String, String> propagated(HttpServerRequest request, String requestId, List<String> propagate) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("x-request-id", requestId);
-        for (String name : propagate) {
-            String value = request.requestHeaders().get(name);
-            if (value != null) {
-                headers.put(name, value);
-            }
-        }
-        return headers;
-    }
-
-    static String requestId(HttpServerRequest request) {
-        String given = request.requestHeaders().get("x-request-id");
-        if (given != null && !given.isBlank() && given.length() <= 128) {
-            return given;
-        }
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        return Long.toHexString(random.nextLong() | Long.MIN_VALUE) + Long.toHexString(random.nextLong() | Long.MIN_VALUE);
-    }
-
-    static Mono<Void> error(HttpServerResponse response, ApiError error) {
-        return json(response, HttpResponseStatus.valueOf(error.status()), error.json());
-    }
-
-    static Mono<Void> json(HttpServerResponse response, HttpResponseStatus status, ObjectNode body) {
-        byte[] bytes = Json.bytes(body);
-        return response.status(status)
-                .header(HttpHeaderNames.CONTENT_TYPE, JSON)
-                .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(bytes.length))
-                .sendByteArray(Mono.just(bytes))
-                .then();
     }
 }

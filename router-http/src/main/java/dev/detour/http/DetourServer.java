@@ -82,7 +82,7 @@ public final class DetourServer implements AutoCloseable {
                         admin.register(routes, adminPrefix);
                     }
                     routes.route(JsonRouteHandler::matches, limited(tracked(json::handle)));
-                    routes.route(request -> true, (request, response) -> ChatHandler.error(response,
+                    routes.route(request -> true, (request, response) -> Exchanges.error(response,
                             ApiError.notFound("unknown_path", "no route for " + request.method() + " " + request.path())));
                 })
                 .bindNow();
@@ -119,7 +119,7 @@ public final class DetourServer implements AutoCloseable {
             int limit = serving.get().server().maxInFlight();
             if (inFlight.get() >= limit) {
                 response.header(HttpHeaderNames.RETRY_AFTER, "1");
-                return ChatHandler.error(response, ApiError.busy(limit));
+                return Exchanges.error(response, ApiError.busy(limit));
             }
             return handler.apply(request, response);
         };

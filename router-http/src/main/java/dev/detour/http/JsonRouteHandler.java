@@ -30,7 +30,7 @@ final class JsonRouteHandler {
         Serving current = serving.get();
         ApiError denied = current.clients().check(request);
         if (denied != null) {
-            return ChatHandler.error(response, denied);
+            return Exchanges.error(response, denied);
         }
         String uri = request.uri().substring(PREFIX.length());
         int query = uri.indexOf('?');
@@ -40,26 +40,18 @@ final class JsonRouteHandler {
         String below = slash < 0 ? "/" : path.substring(slash);
         Route<JsonCall, JsonAnswer> route = current.gateway().jsonRoute(name);
         if (route == null) {
-            return ChatHandler.error(response, ApiError.notFound("route_not_found", "no route '" + name + "'"));
+            return Exchanges.error(response, ApiError.notFound("route_not_found", "no route '" + name + "'"));
         }
-        String requestId = ChatHandler.requestId(request);
+        String requestId = Exchanges.requestId(request);
         response.header("x-request-id", requestId);
-        Map<String, String> headers = ChatHandler.propagated(request, requestId, current.server().propagateHeaders());
+        Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
         return Bodies.read(request, current.server().maxBodyBytes())
                 .map(body -> new JsonCall(request.method().name(), below, query < 0 ? "" : uri.substring(query + 1),
                         request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE), body, headers))
                 .flatMap(route::execute)
                 .flatMap(outcome -> {
                     JsonAnswer answer = outcome.value();
-                    response.header("x-detour-provider", outcome.provider())
-                            .header("x-detour-attempts", Integer.toString(outcome.calls()));
-                    if (outcome.fallbackTrigger() != null) {
-                        response.header("x-detour-fallback", outcome.fallbackTrigger().kind().name().toLowerCase(java.util.Locale.ROOT));
-                    }
-                    if (outcome.degraded() != null) {
-                        response.header("x-detour-degraded", outcome.degraded().kind().name().toLowerCase(java.util.Locale.ROOT)
-                                + "; age=" + outcome.degraded().age().toSeconds() + "s");
-                    }
+                    Exchanges.describe(response, outcome, null);
                     if (answer.contentType() != null) {
                         response.header(HttpHeaderNames.CONTENT_TYPE, answer.contentType());
                     }
@@ -67,6 +59,6 @@ final class JsonRouteHandler {
                             .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(answer.body().length))
                             .sendByteArray(Mono.just(answer.body())).then();
                 })
-                .onErrorResume(error -> ChatHandler.error(response, ApiError.of(error)));
+                .onErrorResume(error -> Exchanges.error(response, ApiError.of(error)));
     }
 }

@@ -10,7 +10,6 @@ import java.time.Duration;
  */
 public final class Budget {
 
-    private static final int BUCKETS = 10;
     private static final Duration WINDOW = Duration.ofSeconds(10);
     private static final Budget RETRIES = new Budget(0.2, WINDOW, 10);
     private static final Budget HEDGES = new Budget(0.1, WINDOW, 10);
@@ -51,7 +50,7 @@ public final class Budget {
 
     /** A copy counting over {@code window} (at least 10 ms). */
     public Budget window(Duration window) {
-        if (window == null || window.toMillis() < BUCKETS) {
+        if (window == null || window.toMillis() < TimeBuckets.BUCKETS) {
             throw new IllegalArgumentException("budget window must be at least 10ms, was " + window);
         }
         return new Budget(ratio, window, minExtra);
@@ -92,20 +91,21 @@ public final class Budget {
     }
 
     /**
-     * One provider's first attempts and extra calls over the window, in ten buckets. Thread-safe; each
-     * method holds a short lock and never blocks otherwise.
+     * One provider's first attempts and extra calls over the window, in {@link TimeBuckets}. Thread-safe;
+     * each method holds a short lock and never blocks otherwise.
      */
     public static final class Tracker {
 
+        private static final int CALLS = 0;
+        private static final int EXTRAS = 1;
+
         private final Budget budget;
-        private final long bucketNanos;
-        private final long[] epochs = new long[BUCKETS];
-        private final long[] calls = new long[BUCKETS];
-        private final long[] extras = new long[BUCKETS];
+        private final TimeBuckets window;
+        private final long[] totals = new long[2];
 
         Tracker(Budget budget) {
             this.budget = budget;
-            this.bucketNanos = budget.window.toNanos() / BUCKETS;
+            this.window = new TimeBuckets(budget.window, 2);
         }
 
         /** Counts a first attempt at {@code nowNanos}. */
@@ -114,7 +114,7 @@ public final class Budget {
                 return;
             }
             synchronized (this) {
-                calls[bucket(nowNanos)]++;
+                window.count(nowNanos, CALLS);
             }
         }
 
@@ -124,33 +124,13 @@ public final class Budget {
                 return true;
             }
             synchronized (this) {
-                int current = bucket(nowNanos);
-                long epoch = epochs[current];
-                long recentCalls = 0;
-                long recentExtras = 0;
-                for (int i = 0; i < BUCKETS; i++) {
-                    if (epoch - epochs[i] < BUCKETS) {
-                        recentCalls += calls[i];
-                        recentExtras += extras[i];
-                    }
-                }
-                if (recentExtras + 1 > budget.ratio * recentCalls + budget.minExtra) {
+                window.totals(nowNanos, totals);
+                if (totals[EXTRAS] + 1 > budget.ratio * totals[CALLS] + budget.minExtra) {
                     return false;
                 }
-                extras[current]++;
+                window.count(nowNanos, EXTRAS);
                 return true;
             }
-        }
-
-        private int bucket(long nowNanos) {
-            long epoch = Math.floorDiv(nowNanos, bucketNanos);
-            int index = (int) Math.floorMod(epoch, (long) BUCKETS);
-            if (epochs[index] != epoch) {
-                epochs[index] = epoch;
-                calls[index] = 0;
-                extras[index] = 0;
-            }
-            return index;
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.detour.core.policy;
 
 import dev.detour.core.FailureKind;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -21,7 +20,6 @@ final class LocalCircuitBreaker implements CircuitBreaker {
     private static final Logger log = Loggers.getLogger(LocalCircuitBreaker.class);
     private static final long MAX_OPEN_NANOS = Long.MAX_VALUE / 4;
     private static final Duration MAX_OPEN = Duration.ofNanos(MAX_OPEN_NANOS);
-    private static final int TIME_BUCKETS = 10;
 
     private final String provider;
     private final BreakerPolicy policy;
@@ -352,67 +350,46 @@ final class LocalCircuitBreaker implements CircuitBreaker {
         }
     }
 
-    /** The results of the last window, in ten buckets keyed by their epoch; results older than it are dropped. */
+    /** The results of the last window, in {@link TimeBuckets}; results older than it are dropped. */
     private static final class TimeWindow extends Window {
 
-        private static final long EMPTY = Long.MIN_VALUE;
+        private static final int CALLS = 0;
+        private static final int FAILURES = 1;
+        private static final int SLOW = 2;
 
-        private final long bucketNanos;
-        private final long[] epochs = new long[TIME_BUCKETS];
-        private final long[] bucketCalls = new long[TIME_BUCKETS];
-        private final long[] bucketFailures = new long[TIME_BUCKETS];
-        private final long[] bucketSlow = new long[TIME_BUCKETS];
-        private long latest = EMPTY;
+        private final TimeBuckets buckets;
+        private final long[] totals = new long[3];
 
         TimeWindow(Duration window) {
-            this.bucketNanos = window.toNanos() / TIME_BUCKETS;
-            Arrays.fill(epochs, EMPTY);
+            this.buckets = new TimeBuckets(window, 3);
         }
 
         @Override
         void record(boolean failed, boolean slow, long nowNanos) {
-            long epoch = Math.floorDiv(nowNanos, bucketNanos);
-            if (latest != EMPTY && latest - epoch >= TIME_BUCKETS) {
+            int bucket = buckets.bucket(nowNanos);
+            if (bucket < 0) {
                 return;
             }
-            latest = latest == EMPTY ? epoch : Math.max(latest, epoch);
-            int index = (int) Math.floorMod(epoch, (long) TIME_BUCKETS);
-            if (epochs[index] != epoch) {
-                epochs[index] = epoch;
-                bucketCalls[index] = 0;
-                bucketFailures[index] = 0;
-                bucketSlow[index] = 0;
+            buckets.increment(bucket, CALLS);
+            if (failed) {
+                buckets.increment(bucket, FAILURES);
             }
-            bucketCalls[index]++;
-            bucketFailures[index] += failed ? 1 : 0;
-            bucketSlow[index] += slow ? 1 : 0;
+            if (slow) {
+                buckets.increment(bucket, SLOW);
+            }
         }
 
         @Override
         void total(long nowNanos) {
-            long current = Math.floorDiv(nowNanos, bucketNanos);
-            if (latest != EMPTY && latest > current) {
-                current = latest;
-            }
-            calls = 0;
-            failures = 0;
-            slow = 0;
-            for (int i = 0; i < TIME_BUCKETS; i++) {
-                if (epochs[i] != EMPTY && epochs[i] <= current && current - epochs[i] < TIME_BUCKETS) {
-                    calls += bucketCalls[i];
-                    failures += bucketFailures[i];
-                    slow += bucketSlow[i];
-                }
-            }
+            buckets.totals(nowNanos, totals);
+            calls = totals[CALLS];
+            failures = totals[FAILURES];
+            slow = totals[SLOW];
         }
 
         @Override
         void clear() {
-            Arrays.fill(epochs, EMPTY);
-            Arrays.fill(bucketCalls, 0);
-            Arrays.fill(bucketFailures, 0);
-            Arrays.fill(bucketSlow, 0);
-            latest = EMPTY;
+            buckets.clear();
             calls = 0;
             failures = 0;
             slow = 0;

@@ -1,5 +1,8 @@
 package dev.detour.llm.sse;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -41,17 +44,15 @@ public record SseEvent(String event, String data, String id) {
     /**
      * The event as it goes on the wire: {@code event: } and {@code id: } lines when set, one
      * {@code data: } line per line of data (CRLF, CR and LF all break lines), then a blank line.
+     * {@link #writeTo(ByteBuf)} writes the same bytes into a buffer.
      */
     public String encode() {
-        StringBuilder out = new StringBuilder(data.length() + 16);
-        if (event != null) {
-            out.append("event: ").append(event).append('\n');
-        }
-        if (id != null) {
-            out.append("id: ").append(id).append('\n');
-        }
-        appendLines(out, "data: ", data);
-        return out.append('\n').toString();
+        return text(writeTo(Unpooled.buffer(data.length() + 16)));
+    }
+
+    /** Writes the event as it goes on the wire into {@code out} ({@link SseWriter}); returns {@code out}. */
+    public ByteBuf writeTo(ByteBuf out) {
+        return SseWriter.event(out, event, id, data);
     }
 
     /**
@@ -60,25 +61,15 @@ public record SseEvent(String event, String data, String id) {
      */
     public static String comment(String text) {
         Objects.requireNonNull(text, "text");
-        StringBuilder out = new StringBuilder(text.length() + 4);
-        appendLines(out, ": ", text);
-        return out.append('\n').toString();
+        return text(SseWriter.comment(Unpooled.buffer(text.length() + 4), text));
     }
 
-    private static void appendLines(StringBuilder out, String prefix, String text) {
-        int start = 0;
-        int length = text.length();
-        for (int i = 0; i < length; i++) {
-            char c = text.charAt(i);
-            if (c == '\n' || c == '\r') {
-                out.append(prefix).append(text, start, i).append('\n');
-                if (c == '\r' && i + 1 < length && text.charAt(i + 1) == '\n') {
-                    i++;
-                }
-                start = i + 1;
-            }
+    private static String text(ByteBuf encoded) {
+        try {
+            return encoded.toString(StandardCharsets.UTF_8);
+        } finally {
+            encoded.release();
         }
-        out.append(prefix).append(text, start, length).append('\n');
     }
 
     private static boolean hasLineBreak(String text) {

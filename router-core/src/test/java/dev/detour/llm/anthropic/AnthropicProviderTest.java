@@ -251,6 +251,17 @@ class AnthropicProviderTest {
     }
 
     @Test
+    void anErrorObjectAnsweringAStreamRequestIsClassifiedByItsType() {
+        List<ChatChunk> received = new ArrayList<>();
+        Failure failure = streamFailure("error-in-200", received);
+
+        assertThat(received).isEmpty();
+        assertThat(failure.kind()).isEqualTo(FailureKind.SERVER_ERROR);
+        assertThat(failure.status()).isEqualTo(500);
+        assertThat(failure.detail()).isEqualTo("simulated error inside a 200 answer for model 'error-in-200'");
+    }
+
+    @Test
     void aRequestAnthropicCannotExpressFailsAs400WithoutACall() {
         ChatRequest request = ChatRequest.of(Json.object(
                 "{\"model\":\"untranslatable\",\"messages\":[{\"role\":\"function\",\"name\":\"f\",\"content\":\"x\"}]}",

@@ -388,6 +388,16 @@ class AnthropicTranslationTest {
     }
 
     @Test
+    void eventsAfterMessageStopAreNotDecodedNotEvenAnError() {
+        Flux<SseEvent> events = Flux.just(MESSAGE_START, textDelta(0, "a"), messageDelta("end_turn", 1), MESSAGE_STOP,
+                event("error", "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"late\"}}"));
+
+        StepVerifier.create(AnthropicTranslation.chunks(events).mapNotNull(ChatChunk::content).filter(c -> !c.isEmpty()))
+                .expectNext("a")
+                .verifyComplete();
+    }
+
+    @Test
     void theStreamCompletesAtMessageStopAndIgnoresWhatFollows() {
         Flux<SseEvent> events = Flux.just(MESSAGE_START, textDelta(0, "a"), messageDelta("end_turn", 1), MESSAGE_STOP,
                 textDelta(0, "after the end"));

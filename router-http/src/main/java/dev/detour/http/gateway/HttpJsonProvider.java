@@ -2,18 +2,16 @@ package dev.detour.http.gateway;
 
 import dev.detour.core.AttemptContext;
 import dev.detour.core.Provider;
-import dev.detour.llm.HttpFailures;
 import dev.detour.llm.HttpSettings;
+import dev.detour.llm.internal.Transport;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 
-/** A plain HTTP (JSON) backend: forwards a {@link JsonCall} and maps non-2xx answers to failures. */
+/** A plain HTTP (JSON) backend: forwards a {@link JsonCall} over the {@link Transport}, which maps non-2xx answers to failures. */
 final class HttpJsonProvider implements Provider<JsonCall, JsonAnswer> {
-
-    private static final byte[] NO_BODY = new byte[0];
 
     private final String name;
     private final HttpClient http;
@@ -30,7 +28,7 @@ final class HttpJsonProvider implements Provider<JsonCall, JsonAnswer> {
 
     @Override
     public Mono<JsonAnswer> call(JsonCall call, AttemptContext context) {
-        return http.headers(headers -> {
+        HttpClient.ResponseReceiver<?> request = http.headers(headers -> {
                     call.headers().forEach(headers::set);
                     if (call.contentType() != null) {
                         headers.set(HttpHeaderNames.CONTENT_TYPE, call.contentType());
@@ -38,14 +36,9 @@ final class HttpJsonProvider implements Provider<JsonCall, JsonAnswer> {
                 })
                 .request(HttpMethod.valueOf(call.method()))
                 .uri(call.uri())
-                .send(call.body().length == 0 ? Mono.empty() : Mono.fromCallable(() -> Unpooled.wrappedBuffer(call.body())))
-                .responseSingle((response, body) -> body.asByteArray().defaultIfEmpty(NO_BODY).map(bytes -> {
-                    int status = response.status().code();
-                    if (status < 200 || status > 299) {
-                        throw HttpFailures.status(status, response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER), bytes);
-                    }
-                    return new JsonAnswer(status, response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE), bytes);
-                }));
+                .send(call.body().length == 0 ? Mono.empty() : Mono.fromCallable(() -> Unpooled.wrappedBuffer(call.body())));
+        return Transport.exchange(request, (response, body) -> new JsonAnswer(response.status().code(),
+                response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE), body));
     }
 
     @Override

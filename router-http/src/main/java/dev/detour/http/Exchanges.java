@@ -1,0 +1,94 @@
+package dev.detour.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.core.Degraded;
+import dev.detour.core.Failure;
+import dev.detour.core.Outcome;
+import dev.detour.llm.Json;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+/** What every handler does with an exchange: request ids, propagated headers, JSON answers, errors, the route's headers. */
+final class Exchanges {
+
+    private static final String JSON = "application/json";
+
+    private Exchanges() {
+    }
+
+    /** The caller's {@code x-request-id} when it is usable (1 to 128 characters), else a new random one. */
+    static String requestId(HttpServerRequest request) {
+        String given = request.requestHeaders().get("x-request-id");
+        if (given != null && !given.isBlank() && given.length() <= 128) {
+            return given;
+        }
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return Long.toHexString(random.nextLong() | Long.MIN_VALUE) + Long.toHexString(random.nextLong() | Long.MIN_VALUE);
+    }
+
+    /** The headers passed on to providers: the request id, and those of {@code propagate} the request has. */
+    static Map<String, String> propagated(HttpServerRequest request, String requestId, List<String> propagate) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("x-request-id", requestId);
+        for (String name : propagate) {
+            String value = request.requestHeaders().get(name);
+            if (value != null) {
+                headers.put(name, value);
+            }
+        }
+        return headers;
+    }
+
+    /**
+     * Tells the client what the route did: {@code x-detour-provider}, {@code x-detour-attempts}, and
+     * {@code x-detour-fallback} (the trigger's kind) and {@code x-detour-degraded} ({@code kind; age=Ns})
+     * when they apply; the same fields go into {@code line} ({@code served_by}, {@code attempts},
+     * {@code fallback}, {@code degraded}) unless it is null.
+     */
+    static void describe(HttpServerResponse response, Outcome<?> outcome, ObjectNode line) {
+        response.header("x-detour-provider", outcome.provider());
+        response.header("x-detour-attempts", Integer.toString(outcome.calls()));
+        if (line != null) {
+            line.put("served_by", outcome.provider()).put("attempts", outcome.calls());
+        }
+        Failure trigger = outcome.fallbackTrigger();
+        if (trigger != null) {
+            String reason = trigger.kind().name().toLowerCase(Locale.ROOT);
+            response.header("x-detour-fallback", reason);
+            if (line != null) {
+                line.put("fallback", reason);
+            }
+        }
+        Degraded degraded = outcome.degraded();
+        if (degraded != null) {
+            String value = degraded.kind().name().toLowerCase(Locale.ROOT) + "; age=" + degraded.age().toSeconds() + "s";
+            response.header("x-detour-degraded", value);
+            if (line != null) {
+                line.put("degraded", value);
+            }
+        }
+    }
+
+    /** Sends {@code error} as its status and JSON body. */
+    static Mono<Void> error(HttpServerResponse response, ApiError error) {
+        return json(response, HttpResponseStatus.valueOf(error.status()), error.json());
+    }
+
+    /** Sends {@code body} as JSON with {@code status}. */
+    static Mono<Void> json(HttpServerResponse response, HttpResponseStatus status, ObjectNode body) {
+        byte[] bytes = Json.bytes(body);
+        return response.status(status)
+                .header(HttpHeaderNames.CONTENT_TYPE, JSON)
+                .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(bytes.length))
+                .sendByteArray(Mono.just(bytes))
+                .then();
+    }
+}
