@@ -1,5 +1,6 @@
 package dev.detour.core;
 
+import dev.detour.core.policy.Balancer;
 import dev.detour.core.policy.BreakerPolicy;
 import dev.detour.core.policy.BreakerState;
 import dev.detour.core.policy.BreakerStore;
@@ -105,7 +106,7 @@ public final class Router {
     public void midStreamFailure(String route, String provider, int relayed, Failure failure, boolean continued,
                                  Duration elapsed) {
         long now = now();
-        state(provider).record(failure.kind(), elapsed.toNanos(), failure.retryAfter(), now);
+        state(provider).record(Attempt.Result.FAILURE, failure.kind(), elapsed.toNanos(), failure.retryAfter(), now);
         if (listening()) {
             emit(new RouteEvent.MidStreamFailed(route, provider, relayed, failure, continued));
         }
@@ -158,6 +159,31 @@ public final class Router {
 
     private long now() {
         return scheduler().now(TimeUnit.NANOSECONDS);
+    }
+
+    /** The order in which {@code balancer} has a request try {@code providers} now, by their state in this router. */
+    int[] order(List<? extends Provider<?, ?>> providers, Balancer balancer, long nowNanos) {
+        return balancer.order(new Balancer.Candidates() {
+            @Override
+            public int size() {
+                return providers.size();
+            }
+
+            @Override
+            public String name(int i) {
+                return providers.get(i).name();
+            }
+
+            @Override
+            public boolean available(int i) {
+                return state(name(i)).available(nowNanos);
+            }
+
+            @Override
+            public double score(int i) {
+                return state(name(i)).score();
+            }
+        });
     }
 
     ProviderState state(String provider) {
