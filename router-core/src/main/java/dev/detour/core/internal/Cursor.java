@@ -1,5 +1,8 @@
 package dev.detour.core.internal;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /**
  * Where a request stands: tier {@code tier}, whose providers are tried in {@code order} (indices into
  * the tier's providers, never modified), at {@code position} in that order, on its {@code tries}-th try
@@ -35,5 +38,21 @@ public record Cursor(int tier, int[] order, int position, int tries) {
     /** How many positions of the order are left from this one, this one included. */
     public int remaining() {
         return order.length - position;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Cursor that && tier == that.tier && position == that.position && tries == that.tries
+                && Arrays.equals(order, that.order);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(tier, Arrays.hashCode(order), position, tries);
+    }
+
+    @Override
+    public String toString() {
+        return "Cursor[tier=" + tier + ", order=" + Arrays.toString(order) + ", position=" + position + ", tries=" + tries + "]";
     }
 }
