@@ -227,7 +227,7 @@ public final class Router {
         }
 
         /**
-         * The scheduler for timeouts, backoff and hedges. Unset, each request uses
+         * The scheduler for timeouts, backoff, hedges and streams' idle timers. Unset, each request uses
          * {@link Schedulers#parallel()} as it is at that moment (so virtual time in tests applies).
          */
         public Builder scheduler(Scheduler scheduler) {
