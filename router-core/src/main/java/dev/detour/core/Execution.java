@@ -29,7 +29,6 @@ import reactor.util.context.ContextView;
 final class Execution<I, O> implements DegradedStep.Fallen<O> {
 
     private static final long NO_DEADLINE = Long.MAX_VALUE;
-    private static final int[] FIRST = {0};
 
     private final Route<I, O> route;
     private final Router router;
@@ -75,7 +74,7 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
 
     private int[] order(int t) {
         Tier<I, O> tier = tier(t);
-        return tier.providers().size() == 1 ? FIRST : router.order(tier.providers(), tier.balancer(), now());
+        return router.order(tier.providers(), tier.balancer(), scheduler);
     }
 
     private Mono<Outcome<O>> step(Cursor at) {
@@ -105,13 +104,11 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
             ProviderState state = router.state(provider.name());
             long begin = now();
             int number = trail.number(provider.name());
-            if (state.disabled()) {
-                return Mono.just(refused(provider, t, number, begin, "disabled by operator"));
+            String refused = state.disabled() ? "disabled by operator" : !state.breaker.tryAcquire(begin) ? "breaker open" : null;
+            if (refused != null) {
+                return Mono.just(Verdict.unjudged(provider.name(), t, number, begin, begin, Failure.unavailable(refused)));
             }
             double callCost = provider.cost(null);
-            if (!state.breaker.tryAcquire(begin)) {
-                return Mono.just(refused(provider, t, number, begin, "breaker open"));
-            }
             long left = deadlineAt - begin;
             Duration timeout = tier(t).timeout();
             boolean byDeadline = deadlineAt != NO_DEADLINE && (timeout == null || timeout.toNanos() > left);
@@ -127,10 +124,6 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
             return new Call<>(this, state, provider, t, number, begin, byDeadline, primary)
                     .mono(Mono.defer(() -> provider.call(request, attemptContext)), timeout, scheduler);
         });
-    }
-
-    private Verdict<O> refused(Provider<I, O> provider, int t, int number, long at, String why) {
-        return Verdict.unjudged(provider.name(), t, number, at, at, Failure.unavailable(why));
     }
 
     Judgement<O> judge(O value) {

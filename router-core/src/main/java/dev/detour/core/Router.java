@@ -37,6 +37,7 @@ import reactor.util.Loggers;
 public final class Router {
 
     private static final Logger log = Loggers.getLogger(Router.class);
+    private static final int[] FIRST = {0};
 
     private final Scheduler scheduler;
     private final Budget retryBudget;
@@ -161,8 +162,15 @@ public final class Router {
         return scheduler().now(TimeUnit.NANOSECONDS);
     }
 
-    /** The order in which {@code balancer} has a request try {@code providers} now, by their state in this router. */
-    int[] order(List<? extends Provider<?, ?>> providers, Balancer balancer, long nowNanos) {
+    /**
+     * The order in which {@code balancer} has a request try {@code providers}, by their state in this
+     * router now on {@code clock}.
+     */
+    int[] order(List<? extends Provider<?, ?>> providers, Balancer balancer, Scheduler clock) {
+        if (providers.size() == 1) {
+            return FIRST;
+        }
+        long nowNanos = clock.now(TimeUnit.NANOSECONDS);
         return balancer.order(new Balancer.Candidates() {
             @Override
             public int size() {
