@@ -2,9 +2,13 @@ package dev.detour.core;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.util.context.ContextView;
 
 /** A last step of a route, taken when every live tier failed: a cached, fixed or handed-off answer. */
 abstract class DegradedStep<I, O> {
@@ -13,6 +17,34 @@ abstract class DegradedStep<I, O> {
 
     DegradedStep(String name) {
         this.name = name;
+    }
+
+    /**
+     * Serves {@code request}, which the live tiers failed for {@code reason}, or completes empty to leave
+     * it to the next step.
+     */
+    abstract Mono<Outcome<O>> serve(I request, String reason, Fallen<O> fallen);
+
+    /** What a degraded step may use of the request that fell to it. */
+    interface Fallen<O> {
+
+        /** The router's clock, in nanoseconds. */
+        long now();
+
+        /** The time left before the request's deadline, in nanoseconds. */
+        long nanosLeft();
+
+        /** The attempts made. */
+        List<Attempt> attempts();
+
+        /** The caller's context. */
+        ContextView context();
+
+        /** The router's scheduler. */
+        Scheduler scheduler();
+
+        /** Ends the request with {@code answer}, served by step {@code step}. */
+        Outcome<O> served(O answer, String step, Degraded degraded);
     }
 
     /** The last good answer per request key, within a maximum staleness; keeps the newest entries. */
@@ -53,6 +85,19 @@ abstract class DegradedStep<I, O> {
             }
         }
 
+        @Override
+        Mono<Outcome<O>> serve(I request, String reason, Fallen<O> fallen) {
+            Entry<O> entry = recall(request);
+            if (entry != null) {
+                Duration age = Duration.ofNanos(fallen.now() - entry.storedAtNanos());
+                if (age.compareTo(maxStaleness) <= 0) {
+                    return Mono.just(fallen.served(entry.answer(), name,
+                            new Degraded(Degraded.Kind.LAST_KNOWN_GOOD, reason, age)));
+                }
+            }
+            return Mono.empty();
+        }
+
         record Entry<O>(O answer, long storedAtNanos) {
         }
     }
@@ -66,9 +111,14 @@ abstract class DegradedStep<I, O> {
             super("default");
             this.answer = Objects.requireNonNull(answer, "answer");
         }
+
+        @Override
+        Mono<Outcome<O>> serve(I request, String reason, Fallen<O> fallen) {
+            return Mono.just(fallen.served(answer, name, new Degraded(Degraded.Kind.STATIC_DEFAULT, reason, Duration.ZERO)));
+        }
     }
 
-    /** A hand-off to a person or a call-back queue. */
+    /** A hand-off to a person or a call-back queue, within its timeout and what the deadline leaves. */
     static final class HandingOff<I, O> extends DegradedStep<I, O> {
 
         final HandOff<I, O> handOff;
@@ -78,6 +128,20 @@ abstract class DegradedStep<I, O> {
             super("hand-off");
             this.handOff = Objects.requireNonNull(handOff, "handOff");
             this.timeout = timeout;
+        }
+
+        @Override
+        Mono<Outcome<O>> serve(I request, String reason, Fallen<O> fallen) {
+            long left = fallen.nanosLeft();
+            if (left <= 0) {
+                return Mono.empty();
+            }
+            Duration limit = left < timeout.toNanos() ? Duration.ofNanos(left) : timeout;
+            List<Attempt> attempts = fallen.attempts();
+            return Mono.defer(() -> handOff.handOff(request, attempts, fallen.context()))
+                    .timeout(limit, fallen.scheduler())
+                    .onErrorResume(error -> Mono.empty())
+                    .map(answer -> fallen.served(answer, name, new Degraded(Degraded.Kind.HAND_OFF, reason, Duration.ZERO)));
         }
     }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -32,7 +33,9 @@ import reactor.core.scheduler.Schedulers;
  * honoured when it fits, hedges race with the first valid answer winning, and a final failure is a
  * {@link RouteFailedException} naming every attempt. Each operator value keeps its own state (budgets,
  * latency) across the subscriptions it serves; no breaker trips inside them unless you add
- * {@link #circuitBreaker}.
+ * {@link #circuitBreaker}. Every operator times its timeouts, waits and hedges, and clocks its
+ * attempts, on one scheduler: the one given to its overload that takes a {@link Scheduler}, else
+ * {@link Schedulers#parallel()} as it is at subscription (so virtual time in tests applies).
  */
 public final class Detour {
 
@@ -48,11 +51,17 @@ public final class Detour {
      * no limit of its own) and all of them, with the waits between, at most {@code deadline}.
      */
     public static <T> Function<Mono<T>, Mono<T>> retry(RetryPolicy policy, Duration attemptTimeout, Duration deadline) {
+        return retry(policy, attemptTimeout, deadline, null);
+    }
+
+    /** Like {@link #retry(RetryPolicy, Duration, Duration)}, timed on {@code scheduler}. */
+    public static <T> Function<Mono<T>, Mono<T>> retry(RetryPolicy policy, Duration attemptTimeout, Duration deadline,
+                                                      Scheduler scheduler) {
         Tier<Mono<Object>, Object> tier = Tier.of(source()).retry(policy);
         if (attemptTimeout != null) {
             tier = tier.timeout(attemptTimeout);
         }
-        Route.Builder<Mono<Object>, Object> route = alone().<Mono<Object>, Object>route("retry")
+        Route.Builder<Mono<Object>, Object> route = alone(scheduler).<Mono<Object>, Object>route("retry")
                 .deadline(Objects.requireNonNull(deadline, "deadline"))
                 .tier(tier);
         return apply(fallbackOn(route, policy.retryOn()).build());
@@ -73,7 +82,13 @@ public final class Detour {
      * any other failure goes to the subscriber as it is.
      */
     public static <T> Function<Mono<T>, Mono<T>> fallback(Set<FailureKind> on, List<? extends Mono<? extends T>> alternatives) {
-        Route.Builder<Mono<Object>, Object> route = alone().<Mono<Object>, Object>route("fallback")
+        return fallback(on, alternatives, null);
+    }
+
+    /** Like {@link #fallback(Set, List)}, its attempts clocked on {@code scheduler}. */
+    public static <T> Function<Mono<T>, Mono<T>> fallback(Set<FailureKind> on, List<? extends Mono<? extends T>> alternatives,
+                                                         Scheduler scheduler) {
+        Route.Builder<Mono<Object>, Object> route = alone(scheduler).<Mono<Object>, Object>route("fallback")
                 .noDeadline()
                 .tier(source());
         List<Provider<Mono<Object>, Object>> providers = alternatives("fallback-", alternatives);
@@ -90,10 +105,17 @@ public final class Detour {
      */
     @SafeVarargs
     public static <T> Function<Mono<T>, Mono<T>> hedge(HedgePolicy policy, Mono<? extends T>... alternatives) {
+        return hedge(policy, null, alternatives);
+    }
+
+    /** Like {@link #hedge(HedgePolicy, Mono[])}, timed on {@code scheduler}. */
+    @SafeVarargs
+    public static <T> Function<Mono<T>, Mono<T>> hedge(HedgePolicy policy, Scheduler scheduler,
+                                                      Mono<? extends T>... alternatives) {
         List<Provider<Mono<Object>, Object>> providers = new ArrayList<>();
         providers.add(source());
         providers.addAll(alternatives("hedge-", List.of(alternatives)));
-        Route.Builder<Mono<Object>, Object> route = alone().<Mono<Object>, Object>route("hedge")
+        Route.Builder<Mono<Object>, Object> route = alone(scheduler).<Mono<Object>, Object>route("hedge")
                 .noDeadline()
                 .tier(Tier.of(providers).hedge(Objects.requireNonNull(policy, "policy")));
         return apply(fallbackOn(route, TRANSIENT).build());
@@ -112,45 +134,49 @@ public final class Detour {
 
     /** Like {@link #circuitBreaker(CircuitBreaker)}, with a {@code timeout} inside that counts as a failure. */
     public static <T> Function<Mono<T>, Mono<T>> circuitBreaker(CircuitBreaker breaker, Duration timeout) {
+        return circuitBreaker(breaker, timeout, null);
+    }
+
+    /** Like {@link #circuitBreaker(CircuitBreaker, Duration)}, timed and clocked on {@code scheduler}. */
+    public static <T> Function<Mono<T>, Mono<T>> circuitBreaker(CircuitBreaker breaker, Duration timeout,
+                                                               Scheduler scheduler) {
         Objects.requireNonNull(breaker, "breaker");
         return source -> Mono.defer(() -> {
-            long begin = now();
+            Scheduler clock = scheduler != null ? scheduler : Schedulers.parallel();
+            long begin = clock.now(TimeUnit.NANOSECONDS);
             if (!breaker.tryAcquire(begin)) {
                 return Mono.error(ProviderException.unavailable("breaker of '" + breaker.provider() + "' open"));
             }
             AtomicBoolean settled = new AtomicBoolean();
-            return (timeout == null ? source : source.timeout(timeout, Schedulers.parallel()))
+            return (timeout == null ? source : source.timeout(timeout, clock))
                     .doOnSuccess(answer -> {
                         if (settled.compareAndSet(false, true)) {
-                            long end = now();
+                            long end = clock.now(TimeUnit.NANOSECONDS);
                             breaker.onResult(null, end - begin, null, end);
                         }
                     })
                     .doOnError(error -> {
                         if (settled.compareAndSet(false, true)) {
-                            long end = now();
+                            long end = clock.now(TimeUnit.NANOSECONDS);
                             Failure failure = Failure.of(error);
                             breaker.onResult(failure.kind(), end - begin, failure.retryAfter(), end);
                         }
                     })
                     .doOnCancel(() -> {
                         if (settled.compareAndSet(false, true)) {
-                            breaker.onCancel(now());
+                            breaker.onCancel(clock.now(TimeUnit.NANOSECONDS));
                         }
                     });
         });
     }
 
-    private static long now() {
-        return Schedulers.parallel().now(TimeUnit.NANOSECONDS);
-    }
-
-    private static Router alone() {
-        return Router.builder()
+    /** A router of its own for one operator, on {@code scheduler} (when null, on the parallel scheduler as it is at subscription). */
+    private static Router alone(Scheduler scheduler) {
+        Router.Builder router = Router.builder()
                 .retryBudget(Budget.unlimited())
                 .hedgeBudget(Budget.unlimited())
-                .breaker(BreakerPolicy.disabled())
-                .build();
+                .breaker(BreakerPolicy.disabled());
+        return (scheduler == null ? router : router.scheduler(scheduler)).build();
     }
 
     private static Provider<Mono<Object>, Object> source() {

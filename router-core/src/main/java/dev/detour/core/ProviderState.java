@@ -11,6 +11,9 @@ final class ProviderState {
     private static final double ALPHA = 0.2;
     private static final int WINDOW = 256;
 
+    /** The duration of a cancelled call that is no latency sample. */
+    static final long UNTIMED = -1;
+
     final String name;
     final CircuitBreaker breaker;
     final Budget.Tracker retries;
@@ -35,8 +38,22 @@ final class ProviderState {
         this.disabled = disabled;
     }
 
-    /** Records an attempt that ended (not cancelled): {@code failure} null for an answer. */
-    void record(FailureKind failure, long durationNanos, Duration retryAfter, long nowNanos) {
+    /**
+     * Records how one call to this provider ended; the one path by which calls reach its breaker and
+     * statistics. {@link Attempt.Result#SUCCESS} for an answer, {@link Attempt.Result#FAILURE} with the
+     * {@code failure}'s kind and {@code retryAfter} (a stream failing mid-way included), or
+     * {@link Attempt.Result#CANCELLED} for a call that did not end on its own (a hedge won, the caller
+     * left, the deadline cut it), which the breaker counts as neither; a cancelled call's duration,
+     * unless {@link #UNTIMED}, is a latency sample (the first racer of a hedged attempt).
+     */
+    void record(Attempt.Result result, FailureKind failure, long durationNanos, Duration retryAfter, long nowNanos) {
+        if (result == Attempt.Result.CANCELLED) {
+            breaker.onCancel(nowNanos);
+            if (durationNanos != UNTIMED) {
+                latencies.record(durationNanos);
+            }
+            return;
+        }
         breaker.onResult(failure, durationNanos, retryAfter, nowNanos);
         boolean failed = failure != null && failure != FailureKind.CLIENT_ERROR && failure != FailureKind.EMPTY
                 && failure != FailureKind.INVALID && failure != FailureKind.LOW_CONFIDENCE

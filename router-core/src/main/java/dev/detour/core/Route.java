@@ -51,9 +51,7 @@ public final class Route<I, O> {
     private final Duration deadline;
     private final List<Tier<I, O>> tiers;
     private final Tier<I, O> onContextWindow;
-    private final List<RequestValidator<? super I, ? super O>> validators;
-    private final ToDoubleFunction<? super O> confidence;
-    private final double confidenceFloor;
+    private final AnswerChecks<I, O> checks;
     private final Set<FailureKind> fallbackOn;
     private final int maxAttempts;
     private final double maxCost;
@@ -67,9 +65,7 @@ public final class Route<I, O> {
         this.deadline = builder.deadline;
         this.tiers = List.copyOf(builder.tiers);
         this.onContextWindow = builder.onContextWindow;
-        this.validators = List.copyOf(builder.validators);
-        this.confidence = builder.confidence;
-        this.confidenceFloor = builder.confidenceFloor;
+        this.checks = new AnswerChecks<>(builder.validators, builder.confidence, builder.confidenceFloor);
         this.fallbackOn = builder.fallbackOn;
         this.maxAttempts = builder.maxAttempts;
         this.maxCost = builder.maxCost;
@@ -160,16 +156,8 @@ public final class Route<I, O> {
         return lastKnownGood;
     }
 
-    List<RequestValidator<? super I, ? super O>> validators() {
-        return validators;
-    }
-
-    ToDoubleFunction<? super O> confidence() {
-        return confidence;
-    }
-
-    double confidenceFloor() {
-        return confidenceFloor;
+    AnswerChecks<I, O> checks() {
+        return checks;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.detour.core;
 
+import dev.detour.core.policy.Balancer;
 import dev.detour.core.policy.BreakerPolicy;
 import dev.detour.core.policy.BreakerState;
 import dev.detour.core.policy.BreakerStore;
@@ -36,6 +37,7 @@ import reactor.util.Loggers;
 public final class Router {
 
     private static final Logger log = Loggers.getLogger(Router.class);
+    private static final int[] FIRST = {0};
 
     private final Scheduler scheduler;
     private final Budget retryBudget;
@@ -105,7 +107,7 @@ public final class Router {
     public void midStreamFailure(String route, String provider, int relayed, Failure failure, boolean continued,
                                  Duration elapsed) {
         long now = now();
-        state(provider).record(failure.kind(), elapsed.toNanos(), failure.retryAfter(), now);
+        state(provider).record(Attempt.Result.FAILURE, failure.kind(), elapsed.toNanos(), failure.retryAfter(), now);
         if (listening()) {
             emit(new RouteEvent.MidStreamFailed(route, provider, relayed, failure, continued));
         }
@@ -160,6 +162,38 @@ public final class Router {
         return scheduler().now(TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * The order in which {@code balancer} has a request try {@code providers}, by their state in this
+     * router now on {@code clock}.
+     */
+    int[] order(List<? extends Provider<?, ?>> providers, Balancer balancer, Scheduler clock) {
+        if (providers.size() == 1) {
+            return FIRST;
+        }
+        long nowNanos = clock.now(TimeUnit.NANOSECONDS);
+        return balancer.order(new Balancer.Candidates() {
+            @Override
+            public int size() {
+                return providers.size();
+            }
+
+            @Override
+            public String name(int i) {
+                return providers.get(i).name();
+            }
+
+            @Override
+            public boolean available(int i) {
+                return state(name(i)).available(nowNanos);
+            }
+
+            @Override
+            public double score(int i) {
+                return state(name(i)).score();
+            }
+        });
+    }
+
     ProviderState state(String provider) {
         ProviderState state = providers.get(provider);
         return state != null ? state : providers.computeIfAbsent(provider, name -> new ProviderState(name,
@@ -201,7 +235,7 @@ public final class Router {
         }
 
         /**
-         * The scheduler for timeouts, backoff and hedges. Unset, each request uses
+         * The scheduler for timeouts, backoff, hedges and streams' idle timers. Unset, each request uses
          * {@link Schedulers#parallel()} as it is at that moment (so virtual time in tests applies).
          */
         public Builder scheduler(Scheduler scheduler) {

@@ -13,6 +13,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -75,10 +76,16 @@ public final class Started<T> {
 
     /**
      * Fails the rest with a {@link TimeoutException} when the provider sends nothing for {@code idle}
-     * (measured at the provider's side, however fast the consumer reads), and cancels the stream.
+     * (measured at the provider's side, however fast the consumer reads), and cancels the stream; timed
+     * on {@link Schedulers#parallel()} as it is now.
      */
     public void idleTimeout(Duration idle) {
-        upstream.idle(Objects.requireNonNull(idle, "idle"));
+        idleTimeout(idle, Schedulers.parallel());
+    }
+
+    /** Like {@link #idleTimeout(Duration)}, timed on {@code scheduler} (a route's: its router's). */
+    public void idleTimeout(Duration idle, Scheduler scheduler) {
+        upstream.idle(Objects.requireNonNull(idle, "idle"), Objects.requireNonNull(scheduler, "scheduler"));
     }
 
     private static final class Splitter<T> extends BaseSubscriber<T> {
@@ -95,14 +102,16 @@ public final class Started<T> {
         }
 
         private Duration idle;
+        private Scheduler scheduler;
         private Disposable timer;
 
         void cancelBeforeFirst() {
             dispose();
         }
 
-        synchronized void idle(Duration idle) {
+        synchronized void idle(Duration idle, Scheduler scheduler) {
             this.idle = idle;
+            this.scheduler = scheduler;
             restartTimer();
         }
 
@@ -112,7 +121,7 @@ public final class Started<T> {
             }
             if (idle != null && !isDisposed()) {
                 Duration after = idle;
-                timer = Schedulers.parallel().schedule(() -> idled(after), after.toNanos(), TimeUnit.NANOSECONDS);
+                timer = scheduler.schedule(() -> idled(after), after.toNanos(), TimeUnit.NANOSECONDS);
             }
         }
 

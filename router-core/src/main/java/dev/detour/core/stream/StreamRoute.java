@@ -185,7 +185,7 @@ public final class StreamRoute<I, T> {
             provider = from;
             finished = false;
             if (idleTimeout != null) {
-                started.idleTimeout(idleTimeout);
+                started.idleTimeout(idleTimeout, route.router().scheduler());
             }
             Flux<T> elements = Flux.concat(Flux.fromIterable(started.head()), started.rest());
             if (malformed != null) {

@@ -1,0 +1,88 @@
+package dev.detour.core;
+
+import dev.detour.core.internal.Judgement;
+import dev.detour.core.internal.ProviderCall;
+import dev.detour.core.internal.Verdict;
+import java.time.Duration;
+
+/**
+ * One call of an {@link Execution} to one provider, and its bookkeeping: the provider's state hears how
+ * it ended (through {@link ProviderState#record}), the trail gets its cost and, when it is cancelled,
+ * its entry.
+ */
+final class Call<I, O> extends ProviderCall<O> {
+
+    private final Execution<I, O> execution;
+    private final ProviderState state;
+    private final Provider<I, O> provider;
+    private final int tier;
+    private final int number;
+    private final long begin;
+    private final boolean byDeadline;
+    private final boolean primary;
+
+    /**
+     * Call {@code number} of {@code provider} in tier {@code tier}, started at {@code begin};
+     * {@code byDeadline} when its timeout is what the deadline left, {@code primary} for the first racer of
+     * a hedged attempt (whose time still teaches the latency window when a hedge beats it).
+     */
+    Call(Execution<I, O> execution, ProviderState state, Provider<I, O> provider, int tier, int number, long begin,
+         boolean byDeadline, boolean primary) {
+        this.execution = execution;
+        this.state = state;
+        this.provider = provider;
+        this.tier = tier;
+        this.number = number;
+        this.begin = begin;
+        this.byDeadline = byDeadline;
+        this.primary = primary;
+    }
+
+    @Override
+    protected Judgement<O> judge(O value) {
+        return execution.judge(value);
+    }
+
+    @Override
+    protected Failure classify(Throwable error) {
+        return execution.classify(error);
+    }
+
+    @Override
+    protected Failure timedOut(Duration after, Throwable timeout) {
+        return Failure.timeout(after).withCause(timeout);
+    }
+
+    @Override
+    protected Verdict<O> settled(Judgement<O> judgement) {
+        long end = execution.now();
+        Failure failure = judgement.failure();
+        boolean cut = judgement.timedOut() && byDeadline;
+        if (cut) {
+            state.record(Attempt.Result.CANCELLED, null, ProviderState.UNTIMED, null, end);
+        } else if (failure == null) {
+            state.record(Attempt.Result.SUCCESS, null, end - begin, null, end);
+        } else {
+            state.record(Attempt.Result.FAILURE, failure.kind(), end - begin, failure.retryAfter(), end);
+        }
+        if (judgement.value() != null) {
+            double cost = provider.cost(judgement.value()) - provider.cost(null);
+            if (cost != 0) {
+                execution.trail().charge(0, cost);
+            }
+        }
+        return Verdict.of(provider.name(), tier, number, begin, end, cut, judgement);
+    }
+
+    @Override
+    protected void cancelled() {
+        long now = execution.now();
+        state.record(Attempt.Result.CANCELLED, null, primary ? now - begin : ProviderState.UNTIMED, null, now);
+        execution.record(Verdict.unjudged(provider.name(), tier, number, begin, now, null), Attempt.Result.CANCELLED, null);
+    }
+
+    @Override
+    protected void discard(O value) {
+        execution.discard(value);
+    }
+}
