@@ -86,19 +86,12 @@ public final class Route<I, O> {
 
     /**
      * Like {@link #execute(Object)}, but never calls the providers named in {@code skip} (e.g. the one
-     * whose stream just failed); they appear in the trail as unavailable.
+     * whose stream just failed), under {@code timeLeft} instead of the deadline when it is not null (what is
+     * left of a request that started earlier): when that is not positive no provider is called and the
+     * answer is a {@link DeadlineExceededException}.
      */
-    public Mono<Outcome<O>> execute(I request, Set<String> skip) {
-        return Execution.run(this, request, Set.copyOf(skip), deadline);
-    }
-
-    /**
-     * Like {@link #execute(Object, Set)}, under what is left of the deadline of a request that started
-     * earlier (e.g. a stream being continued): {@code timeLeft} replaces the route's deadline, and when
-     * it is not positive no provider is called and the answer is a {@link DeadlineExceededException}.
-     */
-    public Mono<Outcome<O>> execute(I request, Set<String> skip, Duration timeLeft) {
-        return Execution.run(this, request, Set.copyOf(skip), Objects.requireNonNull(timeLeft, "timeLeft"));
+    Mono<Outcome<O>> execute(I request, Set<String> skip, Duration timeLeft) {
+        return Execution.run(this, request, Set.copyOf(skip), timeLeft != null ? timeLeft : deadline);
     }
 
     /** The route's name. */
@@ -139,8 +132,7 @@ public final class Route<I, O> {
         return maxCost;
     }
 
-    /** The router whose provider state this route shares. */
-    public Router router() {
+    Router router() {
         return router;
     }
 

@@ -1,6 +1,7 @@
 package dev.detour.core;
 
 import dev.detour.core.policy.Balancer;
+import dev.detour.core.internal.Engine;
 import dev.detour.core.policy.BreakerPolicy;
 import dev.detour.core.policy.BreakerState;
 import dev.detour.core.policy.BreakerStore;
@@ -37,6 +38,10 @@ import reactor.util.Loggers;
 public final class Router {
 
     private static final Logger log = Loggers.getLogger(Router.class);
+
+    static {
+        Engine.install(new EngineAccess());
+    }
     private static final int[] FIRST = {0};
 
     private final Scheduler scheduler;
@@ -104,7 +109,7 @@ public final class Router {
      * once its first element was relayed: its breaker and statistics count the failure (the attempt itself
      * was counted a success at the first element) and listeners get a {@link RouteEvent.MidStreamFailed}.
      */
-    public void midStreamFailure(String route, String provider, int relayed, Failure failure, boolean continued,
+    void midStreamFailure(String route, String provider, int relayed, Failure failure, boolean continued,
                                  Duration elapsed) {
         long now = now();
         state(provider).record(Attempt.Result.FAILURE, failure.kind(), elapsed.toNanos(), failure.retryAfter(), now);
@@ -114,7 +119,7 @@ public final class Router {
     }
 
     /** Hands {@code event} to the listeners, for the parts of a request the engine does not run itself (a stream's relay). */
-    public void publish(RouteEvent event) {
+    void publish(RouteEvent event) {
         if (listening()) {
             emit(Objects.requireNonNull(event, "event"));
         }

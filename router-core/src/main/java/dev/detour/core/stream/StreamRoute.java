@@ -9,6 +9,7 @@ import dev.detour.core.ProviderException;
 import dev.detour.core.Route;
 import dev.detour.core.RouteEvent;
 import dev.detour.core.RouteFailedException;
+import dev.detour.core.internal.Engine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -56,6 +57,7 @@ public final class StreamRoute<I, T> {
     @SuppressWarnings("unchecked")
     private static final Class<Started<?>> STARTED = (Class<Started<?>>) (Class<?>) Started.class;
     private static final long NO_DEADLINE = Long.MAX_VALUE;
+    private static final Engine.Access ENGINE = Engine.access();
 
     private final Route<I, Started<T>> route;
     private final Duration idleTimeout;
@@ -130,7 +132,7 @@ public final class StreamRoute<I, T> {
     private final class Relay {
 
         private final I original;
-        private final Scheduler scheduler = route.router().scheduler();
+        private final Scheduler scheduler = ENGINE.router(route).scheduler();
         private final long deadlineAt;
         private final StreamReport report = new StreamReport();
         private final List<T> relayed = new ArrayList<>();
@@ -156,8 +158,8 @@ public final class StreamRoute<I, T> {
         }
 
         private Mono<Outcome<Started<T>>> execute(I request, Set<String> skip) {
-            Mono<Outcome<Started<T>>> outcome = deadlineAt == NO_DEADLINE ? route.execute(request, skip)
-                    : route.execute(request, skip, Duration.ofNanos(deadlineAt - now()));
+            Mono<Outcome<Started<T>>> outcome = ENGINE.execute(route, request, skip,
+                    deadlineAt == NO_DEADLINE ? null : Duration.ofNanos(deadlineAt - now()));
             return outcome.doOnDiscard(STARTED, Started::cancel);
         }
 
@@ -185,7 +187,7 @@ public final class StreamRoute<I, T> {
             provider = from;
             finished = false;
             if (idleTimeout != null) {
-                started.idleTimeout(idleTimeout, route.router().scheduler());
+                started.idleTimeout(idleTimeout, ENGINE.router(route).scheduler());
             }
             Flux<T> elements = Flux.concat(Flux.fromIterable(started.head()), started.rest());
             if (malformed != null) {
@@ -210,7 +212,7 @@ public final class StreamRoute<I, T> {
                 throw new ProviderException(Failure.invalid(String.valueOf(element)));
             }
             report.skip();
-            route.router().publish(new RouteEvent.StreamElementSkipped(route.name(), from, String.valueOf(element)));
+            ENGINE.publish(route, new RouteEvent.StreamElementSkipped(route.name(), from, String.valueOf(element)));
             return true;
         }
 
@@ -239,7 +241,7 @@ public final class StreamRoute<I, T> {
             }
             I next = continuation == null ? null : continuation.request(original, List.copyOf(relayed));
             boolean late = now() >= deadlineAt;
-            route.router().midStreamFailure(route.name(), from, count, failure, next != null && !late,
+            ENGINE.midStreamFailure(route, from, count, failure, next != null && !late,
                     Duration.ofNanos(now() - begin));
             if (late) {
                 return Flux.error(deadlineExceeded());
@@ -280,7 +282,7 @@ public final class StreamRoute<I, T> {
             Failover done = new Failover(failover.from(), failover.to(), failover.reason(), failover.relayed(),
                     failover.sentWords(), restated);
             report.settled(entry, done);
-            route.router().publish(new RouteEvent.StreamContinued(route.name(), done.from(), done.to(),
+            ENGINE.publish(route, new RouteEvent.StreamContinued(route.name(), done.from(), done.to(),
                     done.reason(), done.relayed(), done.sentWords(), restated));
             marker = continuation.marker(done);
             return marker;
@@ -322,7 +324,7 @@ public final class StreamRoute<I, T> {
         }
 
         private long now() {
-            return route.router().scheduler().now(TimeUnit.NANOSECONDS);
+            return ENGINE.router(route).scheduler().now(TimeUnit.NANOSECONDS);
         }
 
     }

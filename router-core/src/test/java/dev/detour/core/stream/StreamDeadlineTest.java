@@ -9,6 +9,7 @@ import dev.detour.core.Route;
 import dev.detour.core.RouteEvent;
 import dev.detour.core.Router;
 import dev.detour.core.Tier;
+import dev.detour.core.internal.Engine;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -115,7 +116,7 @@ class StreamDeadlineTest {
         Route<String, Started<String>> route = router.<String, Started<String>>route("chat").deadline(Duration.ofSeconds(1))
                 .tier(streaming("a", request -> Flux.just("x!"))).build();
 
-        StepVerifier.create(route.execute("continue", Set.of(), Duration.ZERO))
+        StepVerifier.create(Engine.access().execute(route, "continue", Set.of(), Duration.ZERO))
                 .expectError(DeadlineExceededException.class)
                 .verify();
         assertThat(requests).isEmpty();
