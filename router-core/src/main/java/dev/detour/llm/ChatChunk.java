@@ -32,7 +32,7 @@ public final class ChatChunk {
 
     /** A chunk carrying {@code content} (may be null), a finish reason (may be null) and usage (may be null). */
     public static ChatChunk of(String id, String model, String content, String finishReason, Usage usage) {
-        ObjectNode json = Json.MAPPER.createObjectNode();
+        ObjectNode json = Json.newObject();
         json.put("id", id);
         json.put("object", "chat.completion.chunk");
         json.put("created", System.currentTimeMillis() / 1000);
@@ -55,7 +55,7 @@ public final class ChatChunk {
      * route can skip and count it rather than fail the stream.
      */
     public static ChatChunk malformed(String detail) {
-        ObjectNode json = Json.MAPPER.createObjectNode();
+        ObjectNode json = Json.newObject();
         json.putArray("choices");
         json.putObject(DETOUR).put(MALFORMED, detail);
         return new ChatChunk(json);
@@ -66,7 +66,7 @@ public final class ChatChunk {
      * after, the reason's kind, and the words the caller had.
      */
     public static ChatChunk marker(Failover failover) {
-        ObjectNode json = Json.MAPPER.createObjectNode();
+        ObjectNode json = Json.newObject();
         json.put("object", "chat.completion.chunk");
         json.putArray("choices");
         json.putObject(DETOUR).putObject(FAILOVER)

@@ -65,7 +65,7 @@ public final class ChatRequest {
 
     /** A request of {@code model} with one user message. */
     public static ChatRequest user(String model, String content) {
-        ObjectNode json = Json.MAPPER.createObjectNode();
+        ObjectNode json = Json.newObject();
         json.put("model", Objects.requireNonNull(model, "model"));
         json.putArray("messages").addObject().put("role", "user").put("content", content);
         return new ChatRequest(json);

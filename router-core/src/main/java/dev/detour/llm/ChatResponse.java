@@ -25,7 +25,7 @@ public final class ChatResponse {
 
     /** An answer with one assistant message. */
     public static ChatResponse of(String id, String model, String content, String finishReason, Usage usage) {
-        ObjectNode json = Json.MAPPER.createObjectNode();
+        ObjectNode json = Json.newObject();
         json.put("id", id);
         json.put("object", "chat.completion");
         json.put("created", System.currentTimeMillis() / 1000);

@@ -151,7 +151,7 @@ public final class ChatStreams {
     }
 
     private static ObjectNode head(ObjectNode answer) {
-        ObjectNode chunk = Json.MAPPER.createObjectNode();
+        ObjectNode chunk = Json.newObject();
         chunk.set("id", answer.get("id"));
         chunk.put("object", "chat.completion.chunk");
         chunk.set("created", answer.get("created"));
@@ -321,7 +321,7 @@ public final class ChatStreams {
             if (!reported) {
                 return null;
             }
-            ObjectNode json = Json.MAPPER.createObjectNode();
+            ObjectNode json = Json.newObject();
             if (first != null) {
                 json.set("id", first.json().get("id"));
                 json.put("object", "chat.completion.chunk");

@@ -155,7 +155,7 @@ public final class HttpFailures {
             return null;
         }
         try {
-            JsonNode json = Json.MAPPER.readTree(body);
+            JsonNode json = Json.parse(body);
             JsonNode error = json == null ? null : json.get("error");
             return error != null && error.isObject() ? error : null;
         } catch (java.io.IOException notJson) {

@@ -2,17 +2,48 @@ package dev.detour.llm;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 
-/** The one Jackson mapper of the LLM layer, and the parsing that turns bad JSON into a clear error. */
+/**
+ * The one Jackson mapper of the LLM layer, kept private so that nobody reconfigures what every provider
+ * uses, and the parsing that turns bad JSON into a clear error.
+ */
 public final class Json {
 
-    /** Shared, thread-safe mapper. */
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectReader STRICT = MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private Json() {
+    }
+
+    /** A new, empty JSON object. */
+    public static ObjectNode newObject() {
+        return MAPPER.createObjectNode();
+    }
+
+    /** A new, empty JSON array. */
+    public static ArrayNode newArray() {
+        return MAPPER.createArrayNode();
+    }
+
+    /** Parses any JSON value (null for no content). */
+    public static JsonNode parse(byte[] bytes) throws IOException {
+        return MAPPER.readTree(bytes);
+    }
+
+    /** Parses any JSON value from text (null for no content). */
+    public static JsonNode parse(String text) throws IOException {
+        return MAPPER.readTree(text);
+    }
+
+    /** A reader that refuses anything after the first JSON value. */
+    public static ObjectReader strictReader() {
+        return STRICT;
     }
 
     /** Parses a JSON object, or throws {@link InvalidChatException} saying why. */

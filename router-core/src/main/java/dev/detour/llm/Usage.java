@@ -34,7 +34,7 @@ public record Usage(long promptTokens, long completionTokens) {
 
     /** This usage as an OpenAI {@code usage} object. */
     public ObjectNode toJson() {
-        ObjectNode node = Json.MAPPER.createObjectNode();
+        ObjectNode node = Json.newObject();
         node.put("prompt_tokens", promptTokens);
         node.put("completion_tokens", completionTokens);
         node.put("total_tokens", totalTokens());

@@ -75,7 +75,7 @@ final class AnthropicWire extends Wire {
 
     @Override
     byte[] error(int status, String message) {
-        ObjectNode body = Json.MAPPER.createObjectNode();
+        ObjectNode body = Json.newObject();
         body.put("type", "error");
         body.putObject("error").put("type", errorType(status)).put("message", message);
         return Json.bytes(body);
@@ -121,35 +121,35 @@ final class AnthropicWire extends Wire {
 
     @Override
     Events preamble(Answer answer) {
-        ObjectNode start = Json.MAPPER.createObjectNode().put("type", "message_start");
+        ObjectNode start = Json.newObject().put("type", "message_start");
         ObjectNode message = start.putObject("message");
         message.setAll(message(answer));
         message.putArray("content");
         message.putNull("stop_reason");
         message.putNull("stop_sequence");
         message.putObject("usage").put("input_tokens", answer.promptTokens()).put("output_tokens", 1);
-        ObjectNode blockStart = Json.MAPPER.createObjectNode().put("type", "content_block_start").put("index", 0);
+        ObjectNode blockStart = Json.newObject().put("type", "content_block_start").put("index", 0);
         blockStart.putObject("content_block").put("type", "text").put("text", "");
         return Events.all(event("message_start", start), event("content_block_start", blockStart),
-                event("ping", Json.MAPPER.createObjectNode().put("type", "ping")));
+                event("ping", Json.newObject().put("type", "ping")));
     }
 
     @Override
     Events token(Answer answer, int index) {
-        ObjectNode delta = Json.MAPPER.createObjectNode().put("type", "content_block_delta").put("index", 0);
+        ObjectNode delta = Json.newObject().put("type", "content_block_delta").put("index", 0);
         delta.putObject("delta").put("type", "text_delta").put("text", answer.tokens().get(index));
         return event("content_block_delta", delta);
     }
 
     @Override
     Events finish(Answer answer) {
-        ObjectNode messageDelta = Json.MAPPER.createObjectNode().put("type", "message_delta");
+        ObjectNode messageDelta = Json.newObject().put("type", "message_delta");
         messageDelta.putObject("delta").put("stop_reason", stopReason(answer)).putNull("stop_sequence");
         messageDelta.putObject("usage").put("output_tokens", answer.tokens().size());
         return Events.all(
-                event("content_block_stop", Json.MAPPER.createObjectNode().put("type", "content_block_stop").put("index", 0)),
+                event("content_block_stop", Json.newObject().put("type", "content_block_stop").put("index", 0)),
                 event("message_delta", messageDelta),
-                event("message_stop", Json.MAPPER.createObjectNode().put("type", "message_stop")));
+                event("message_stop", Json.newObject().put("type", "message_stop")));
     }
 
     @Override
@@ -163,7 +163,7 @@ final class AnthropicWire extends Wire {
     }
 
     private static ObjectNode message(Answer answer) {
-        ObjectNode message = Json.MAPPER.createObjectNode();
+        ObjectNode message = Json.newObject();
         message.put("id", answer.id());
         message.put("type", "message");
         message.put("role", "assistant");

@@ -92,7 +92,7 @@ final class OpenAiWire extends Wire {
     }
 
     private static byte[] error(String message, String type, String param, String code) {
-        ObjectNode body = Json.MAPPER.createObjectNode();
+        ObjectNode body = Json.newObject();
         ObjectNode error = body.putObject("error");
         error.put("message", message);
         error.put("type", type);
@@ -166,7 +166,7 @@ final class OpenAiWire extends Wire {
     }
 
     private static ObjectNode chunk(Answer answer) {
-        ObjectNode chunk = Json.MAPPER.createObjectNode();
+        ObjectNode chunk = Json.newObject();
         chunk.put("id", answer.id());
         chunk.put("object", "chat.completion.chunk");
         chunk.put("created", answer.created());

@@ -142,7 +142,7 @@ abstract class Wire {
     /** A JSON object, or null when {@code body} is not one. */
     static ObjectNode lenientObject(byte[] body) {
         try {
-            JsonNode node = Json.MAPPER.readTree(body);
+            JsonNode node = Json.parse(body);
             return node instanceof ObjectNode object ? object : null;
         } catch (IOException e) {
             return null;

@@ -70,7 +70,7 @@ class ChatStreamsTest {
     }
 
     private static ChatChunk usage(long prompt, long completion) {
-        ObjectNode json = Json.MAPPER.createObjectNode();
+        ObjectNode json = Json.newObject();
         json.put("id", "c1").put("object", "chat.completion.chunk");
         json.putArray("choices");
         json.set("usage", new Usage(prompt, completion).toJson());

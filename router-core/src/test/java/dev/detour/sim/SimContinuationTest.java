@@ -44,14 +44,14 @@ class SimContinuationTest {
     }
 
     private static ObjectNode message(String role, String content) {
-        ObjectNode message = Json.MAPPER.createObjectNode().put("role", role);
+        ObjectNode message = Json.newObject().put("role", role);
         message.put("content", content);
         return message;
     }
 
     /** A message whose content is text parts (OpenAI) or text blocks (Anthropic). */
     private static ObjectNode parts(String role, String... texts) {
-        ObjectNode message = Json.MAPPER.createObjectNode().put("role", role);
+        ObjectNode message = Json.newObject().put("role", role);
         ArrayNode content = message.putArray("content");
         for (String text : texts) {
             content.addObject().put("type", "text").put("text", text);
@@ -60,7 +60,7 @@ class SimContinuationTest {
     }
 
     private static ObjectNode openAi(String model, boolean stream, ObjectNode... messages) {
-        ObjectNode body = Json.MAPPER.createObjectNode().put("model", model);
+        ObjectNode body = Json.newObject().put("model", model);
         body.putArray("messages").addAll(List.of(messages));
         if (stream) {
             body.put("stream", true);
@@ -70,7 +70,7 @@ class SimContinuationTest {
     }
 
     private static ObjectNode anthropic(String model, boolean stream, ObjectNode... messages) {
-        ObjectNode body = Json.MAPPER.createObjectNode().put("model", model).put("max_tokens", 100).put("system", "Be brief");
+        ObjectNode body = Json.newObject().put("model", model).put("max_tokens", 100).put("system", "Be brief");
         body.putArray("messages").addAll(List.of(messages));
         if (stream) {
             body.put("stream", true);

@@ -45,7 +45,7 @@ class SimulatedProviderTest {
     }
 
     private static String openAi(String model, boolean stream, boolean includeUsage) {
-        ObjectNode body = Json.MAPPER.createObjectNode().put("model", model);
+        ObjectNode body = Json.newObject().put("model", model);
         body.putArray("messages").addObject().put("role", "user").put("content", "Say hello to me");
         if (stream) {
             body.put("stream", true);
@@ -57,7 +57,7 @@ class SimulatedProviderTest {
     }
 
     private static String anthropic(String model, boolean stream) {
-        ObjectNode body = Json.MAPPER.createObjectNode().put("model", model).put("max_tokens", 100);
+        ObjectNode body = Json.newObject().put("model", model).put("max_tokens", 100);
         body.put("system", "Be brief");
         body.putArray("messages").addObject().put("role", "user").put("content", "Say hello to me");
         if (stream) {

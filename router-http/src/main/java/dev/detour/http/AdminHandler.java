@@ -105,7 +105,7 @@ final class AdminHandler {
     }
 
     private ObjectNode providers() {
-        ObjectNode body = Json.MAPPER.createObjectNode();
+        ObjectNode body = Json.newObject();
         ArrayNode list = body.putArray("providers");
         serving.get().gateway().router().statuses().forEach(status -> list.add(provider(status)));
         return body;
@@ -113,7 +113,7 @@ final class AdminHandler {
 
     private static ObjectNode provider(ProviderStatus status) {
         CircuitBreaker.Snapshot breaker = status.breaker();
-        ObjectNode node = Json.MAPPER.createObjectNode().put("name", status.provider()).put("disabled", status.disabled());
+        ObjectNode node = Json.newObject().put("name", status.provider()).put("disabled", status.disabled());
         ObjectNode state = node.putObject("breaker");
         state.put("state", breaker.state().name().toLowerCase(Locale.ROOT))
                 .put("calls", breaker.calls())
@@ -131,14 +131,14 @@ final class AdminHandler {
     }
 
     private ObjectNode versions() {
-        ObjectNode body = Json.MAPPER.createObjectNode().put("current", versions.current().number());
+        ObjectNode body = Json.newObject().put("current", versions.current().number());
         ArrayNode list = body.putArray("versions");
         versions.all().forEach(version -> list.add(version(version)));
         return body;
     }
 
     private static ObjectNode version(ConfigVersions.Version version) {
-        return Json.MAPPER.createObjectNode()
+        return Json.newObject()
                 .put("number", version.number())
                 .put("loaded_at", version.loadedAt().toString())
                 .put("source", version.source())
@@ -146,7 +146,7 @@ final class AdminHandler {
     }
 
     private ObjectNode events() {
-        ObjectNode body = Json.MAPPER.createObjectNode();
+        ObjectNode body = Json.newObject();
         ArrayNode list = body.putArray("events");
         for (RouteEvent event : serving.get().gateway().events().list()) {
             ObjectNode node = list.addObject().put("type", event.getClass().getSimpleName());

@@ -110,7 +110,7 @@ public record ApiError(int status, String type, String code, String message, Str
 
     /** The error body. */
     public ObjectNode json() {
-        ObjectNode body = Json.MAPPER.createObjectNode();
+        ObjectNode body = Json.newObject();
         ObjectNode error = body.putObject("error");
         error.put("message", message);
         error.put("type", type);

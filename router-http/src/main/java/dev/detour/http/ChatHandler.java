@@ -55,7 +55,7 @@ final class ChatHandler {
         if (denied != null) {
             return Exchanges.error(response, denied);
         }
-        ObjectNode body = Json.MAPPER.createObjectNode().put("object", "list");
+        ObjectNode body = Json.newObject().put("object", "list");
         ArrayNode data = body.putArray("data");
         for (String alias : current.gateway().aliases()) {
             data.addObject().put("id", alias).put("object", "model").put("created", 0).put("owned_by", "detour");

@@ -29,7 +29,7 @@ public final class RequestLog implements AutoCloseable {
 
     /** Starts a line; fill it and {@link #write} it. */
     public ObjectNode line() {
-        ObjectNode line = Json.MAPPER.createObjectNode();
+        ObjectNode line = Json.newObject();
         line.put("ts", java.time.Instant.now().toString());
         return line;
     }

@@ -27,7 +27,7 @@ final class AnthropicAnswerDecoder {
         }
         StringBuilder text = new StringBuilder();
         boolean hasText = false;
-        ArrayNode calls = Json.MAPPER.createArrayNode();
+        ArrayNode calls = Json.newArray();
         for (JsonNode block : content) {
             String blockType = block.path("type").asText();
             if ("text".equals(blockType)) {
@@ -43,7 +43,7 @@ final class AnthropicAnswerDecoder {
             }
         }
 
-        ObjectNode json = Json.MAPPER.createObjectNode();
+        ObjectNode json = Json.newObject();
         json.put("id", message.path("id").asText(""));
         json.put("object", "chat.completion");
         json.put("created", System.currentTimeMillis() / 1000);
@@ -100,7 +100,7 @@ final class AnthropicAnswerDecoder {
         long prompt = inputSource.path("input_tokens").asLong()
                 + inputSource.path("cache_creation_input_tokens").asLong() + cached;
         long completion = usage.path("output_tokens").asLong();
-        ObjectNode out = Json.MAPPER.createObjectNode();
+        ObjectNode out = Json.newObject();
         out.put("prompt_tokens", prompt);
         out.put("completion_tokens", completion);
         out.put("total_tokens", prompt + completion);

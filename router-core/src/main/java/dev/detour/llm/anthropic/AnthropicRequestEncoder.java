@@ -1,12 +1,12 @@
 package dev.detour.llm.anthropic;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.llm.ChatRequest;
 import dev.detour.llm.InvalidChatException;
 import dev.detour.llm.Json;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -23,7 +23,7 @@ final class AnthropicRequestEncoder {
     static ObjectNode request(ChatRequest request, String model, int defaultMaxTokens) {
         Objects.requireNonNull(request, "request");
         ObjectNode in = request.json();
-        ObjectNode out = Json.MAPPER.createObjectNode();
+        ObjectNode out = Json.newObject();
         out.put("model", model != null ? model : request.model());
         out.put("max_tokens", maxTokens(in, defaultMaxTokens));
 
@@ -82,7 +82,7 @@ final class AnthropicRequestEncoder {
         if (in.path("parallel_tool_calls").isBoolean() && !in.get("parallel_tool_calls").asBoolean()
                 && out.has("tools")) {
             if (toolChoice == null) {
-                toolChoice = Json.MAPPER.createObjectNode().put("type", "auto");
+                toolChoice = Json.newObject().put("type", "auto");
             }
             if (!"none".equals(toolChoice.path("type").asText())) {
                 toolChoice.put("disable_parallel_tool_use", true);
@@ -145,7 +145,7 @@ final class AnthropicRequestEncoder {
     /** A user or assistant message's content: a string stays a string, parts become blocks. */
     private static JsonNode content(JsonNode content, String where, boolean images) {
         if (content == null || content.isNull()) {
-            return Json.MAPPER.createArrayNode();
+            return Json.newArray();
         }
         if (content.isTextual()) {
             return content.deepCopy();
@@ -153,7 +153,7 @@ final class AnthropicRequestEncoder {
         if (!content.isArray()) {
             throw new InvalidChatException("'" + where + ".content' must be a string or an array of parts");
         }
-        ArrayNode blocks = Json.MAPPER.createArrayNode();
+        ArrayNode blocks = Json.newArray();
         for (int j = 0; j < content.size(); j++) {
             JsonNode part = content.get(j);
             String partWhere = where + ".content[" + j + "]";
@@ -188,7 +188,7 @@ final class AnthropicRequestEncoder {
             throw new InvalidChatException("'" + where + ".image_url.url' must be a string");
         }
         String url = urlNode.asText();
-        ObjectNode block = Json.MAPPER.createObjectNode().put("type", "image");
+        ObjectNode block = Json.newObject().put("type", "image");
         ObjectNode source = block.putObject("source");
         if (url.startsWith("data:")) {
             int base64 = url.indexOf(DATA_URL_BASE64);
@@ -235,15 +235,15 @@ final class AnthropicRequestEncoder {
 
     private static JsonNode arguments(JsonNode arguments, String where) {
         if (arguments == null || arguments.isNull() || arguments.isTextual() && arguments.asText().isBlank()) {
-            return Json.MAPPER.createObjectNode();
+            return Json.newObject();
         }
         if (arguments.isObject()) {
             return arguments.deepCopy();
         }
         JsonNode parsed;
         try {
-            parsed = arguments.isTextual() ? Json.MAPPER.readTree(arguments.asText()) : null;
-        } catch (JsonProcessingException e) {
+            parsed = arguments.isTextual() ? Json.parse(arguments.asText()) : null;
+        } catch (IOException e) {
             parsed = null;
         }
         if (parsed == null || !parsed.isObject()) {
@@ -257,7 +257,7 @@ final class AnthropicRequestEncoder {
         if (id == null || !id.isTextual()) {
             throw new InvalidChatException("'" + where + ".tool_call_id' is required and must be a string");
         }
-        ArrayNode blocks = Json.MAPPER.createArrayNode();
+        ArrayNode blocks = Json.newArray();
         ObjectNode result = blocks.addObject().put("type", "tool_result").put("tool_use_id", id.asText());
         JsonNode content = message.get("content");
         if (content != null && !content.isNull()) {
@@ -283,7 +283,7 @@ final class AnthropicRequestEncoder {
         if (content.isArray()) {
             return (ArrayNode) content;
         }
-        ArrayNode blocks = Json.MAPPER.createArrayNode();
+        ArrayNode blocks = Json.newArray();
         if (!content.asText().isEmpty()) {
             blocks.addObject().put("type", "text").put("text", content.asText());
         }
@@ -291,7 +291,7 @@ final class AnthropicRequestEncoder {
     }
 
     private static ArrayNode tools(JsonNode tools) {
-        ArrayNode out = Json.MAPPER.createArrayNode();
+        ArrayNode out = Json.newArray();
         for (int i = 0; i < tools.size(); i++) {
             JsonNode tool = tools.get(i);
             String type = tool.path("type").asText();
@@ -320,7 +320,7 @@ final class AnthropicRequestEncoder {
         if (choice == null || choice.isNull()) {
             return null;
         }
-        ObjectNode out = Json.MAPPER.createObjectNode();
+        ObjectNode out = Json.newObject();
         if (choice.isTextual()) {
             switch (choice.asText()) {
                 case "auto":

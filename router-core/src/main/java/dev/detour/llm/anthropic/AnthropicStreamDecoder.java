@@ -120,7 +120,7 @@ final class AnthropicStreamDecoder implements EventDecoder {
     }
 
     private ObjectNode chunk() {
-        ObjectNode json = Json.MAPPER.createObjectNode();
+        ObjectNode json = Json.newObject();
         json.put("id", id);
         json.put("object", "chat.completion.chunk");
         json.put("created", created);

@@ -21,7 +21,7 @@ import reactor.core.publisher.Mono;
 public interface EventDecoder {
 
     /** Given among a decoder's chunks at the protocol's end of stream; never leaves {@link #decode(Flux, Supplier, String)}. */
-    ChatChunk END = ChatChunk.of(Json.MAPPER.createObjectNode().set("choices", Json.MAPPER.createArrayNode()));
+    ChatChunk END = ChatChunk.of(Json.newObject().set("choices", Json.newArray()));
 
     /** {@link #END} alone. */
     List<ChatChunk> ENDED = List.of(END);

@@ -1,9 +1,9 @@
 package dev.detour.llm.validate;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
@@ -48,7 +48,7 @@ public final class ChatValidators {
     private static final Optional<Failure> NO_JSON = Optional.of(Failure.invalid("content is not valid JSON: no content"));
 
     private static final ObjectReader STRICT_READER =
-            Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            Json.strictReader();
 
     private static final List<String> REFUSAL_OPENINGS = List.of(
             "I'm sorry, but I can't", "I'm sorry, but I cannot", "I cannot help with", "I can't help with",
@@ -312,7 +312,7 @@ public final class ChatValidators {
                 meta.initializeValidators();
                 metas.put(version, meta);
             }
-            metas.get(SpecificationVersion.DRAFT_2020_12).validate(Json.MAPPER.getNodeFactory().numberNode(0))
+            metas.get(SpecificationVersion.DRAFT_2020_12).validate(JsonNodeFactory.instance.numberNode(0))
                     .forEach(Error::getMessage);
             return metas;
         }

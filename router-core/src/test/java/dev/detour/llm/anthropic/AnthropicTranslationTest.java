@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.detour.core.FailureKind;
 import dev.detour.core.ProviderException;
 import dev.detour.llm.ChatChunk;
@@ -65,7 +66,7 @@ class AnthropicTranslationTest {
 
     private static SseEvent textDelta(int index, String text) {
         return event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index
-                + ",\"delta\":{\"type\":\"text_delta\",\"text\":" + Json.MAPPER.valueToTree(text) + "}}");
+                + ",\"delta\":{\"type\":\"text_delta\",\"text\":" + TextNode.valueOf(text) + "}}");
     }
 
     private static SseEvent messageDelta(String stopReason, int outputTokens) {
@@ -470,7 +471,7 @@ class AnthropicTranslationTest {
 
         ObjectNode wire = AnthropicTranslation.request(canonical, null, 1024);
         String userText = wire.at("/messages/0/content").asText();
-        ObjectNode answer = Json.MAPPER.createObjectNode();
+        ObjectNode answer = Json.newObject();
         answer.put("id", "msg_rt").put("type", "message").put("role", "assistant").put("model", wire.get("model").asText());
         answer.putArray("content").addObject().put("type", "text").put("text", wire.get("system").asText() + " " + userText);
         answer.put("stop_reason", "end_turn");
