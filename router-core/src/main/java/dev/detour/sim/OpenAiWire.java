@@ -6,7 +6,7 @@ import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
 import dev.detour.llm.Json;
 import dev.detour.llm.Usage;
-import dev.detour.llm.sse.SseEvent;
+import dev.detour.llm.internal.SseEvent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.llm.InvalidChatException;
 import dev.detour.llm.Json;
-import dev.detour.llm.sse.SseWriter;
+import dev.detour.llm.internal.SseWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;

@@ -8,13 +8,11 @@ import dev.detour.core.Failure;
 import dev.detour.core.FailureKind;
 import dev.detour.core.ProviderException;
 import dev.detour.core.UpstreamError;
-import dev.detour.llm.anthropic.AnthropicTranslation;
+import dev.detour.llm.internal.HttpFailures;
 import dev.detour.llm.openai.OpenAiProvider;
-import dev.detour.llm.sse.SseEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -123,26 +121,6 @@ class LlmFailureClassificationTest {
         assertThat(redacted.kind()).isEqualTo(FailureKind.CONTEXT_WINDOW);
         assertThat(redacted.upstream().code()).isEqualTo("context_length_exceeded");
         assertThat(redacted.detail()).isEqualTo("key ***: prompt exceeds the maximum context length");
-    }
-
-    @Test
-    void anthropicErrorObjectsAndErrorEventsAreClassifiedLikeStatuses() {
-        Failure tooLong = AnthropicTranslation.error(json(
-                "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"prompt is too long: 9000 tokens > 8000 maximum\"}}"))
-                .failure();
-        assertThat(tooLong.kind()).isEqualTo(FailureKind.CONTEXT_WINDOW);
-        assertThat(tooLong.status()).isEqualTo(400);
-        assertThat(tooLong.upstream()).isEqualTo(new UpstreamError("invalid_request_error", null, null));
-        Failure untyped = AnthropicTranslation.error(json(
-                "{\"type\":\"error\",\"error\":{\"message\":\"Output blocked by content filtering policy\"}}")).failure();
-        assertThat(untyped.kind()).isEqualTo(FailureKind.CONTENT_POLICY);
-        assertThat(untyped.status()).isEqualTo(400);
-
-        Throwable streamed = AnthropicTranslation.chunks(Flux.just(new SseEvent("error",
-                        "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"Output blocked by content filtering policy\"}}", null)))
-                .then(Mono.<Throwable>empty()).onErrorResume(Mono::just).block(Duration.ofSeconds(5));
-        assertThat(Failure.of(streamed).kind()).isEqualTo(FailureKind.CONTENT_POLICY);
-        assertThat(Failure.of(streamed).detail()).isEqualTo("Output blocked by content filtering policy");
     }
 
     @Test

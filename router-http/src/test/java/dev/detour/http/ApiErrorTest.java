@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.Failure;
 import dev.detour.core.ProviderException;
 import dev.detour.core.UpstreamError;
-import dev.detour.llm.HttpFailures;
+import dev.detour.llm.internal.HttpFailures;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

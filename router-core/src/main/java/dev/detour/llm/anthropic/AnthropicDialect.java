@@ -6,12 +6,12 @@ import dev.detour.core.ProviderException;
 import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
-import dev.detour.llm.HttpFailures;
 import dev.detour.llm.InvalidChatException;
 import dev.detour.llm.Json;
 import dev.detour.llm.internal.Dialect;
 import dev.detour.llm.internal.EventDecoder;
-import dev.detour.llm.sse.SseEvent;
+import dev.detour.llm.internal.HttpFailures;
+import dev.detour.llm.internal.SseEvent;
 import reactor.core.publisher.Flux;
 
 /** The Anthropic Messages dialect, as {@link AnthropicTranslation} describes it. */

@@ -3,7 +3,7 @@ package dev.detour.llm.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.core.ProviderException;
 import dev.detour.core.UpstreamError;
-import dev.detour.llm.HttpFailures;
+import dev.detour.llm.internal.HttpFailures;
 
 /** Decodes Anthropic error objects and error types into the engine's failures. */
 final class AnthropicErrors {

@@ -6,11 +6,11 @@ import dev.detour.core.ProviderException;
 import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
-import dev.detour.llm.HttpFailures;
 import dev.detour.llm.InvalidChatException;
 import dev.detour.llm.internal.EventDecoder;
-import dev.detour.llm.sse.SseEvent;
-import dev.detour.llm.sse.SseException;
+import dev.detour.llm.internal.HttpFailures;
+import dev.detour.llm.internal.SseEvent;
+import dev.detour.llm.internal.SseException;
 import reactor.core.publisher.Flux;
 
 /**
@@ -41,7 +41,7 @@ import reactor.core.publisher.Flux;
  *
  * <p><b>Streams.</b> See {@link #chunks(Flux)}.
  */
-public final class AnthropicTranslation {
+final class AnthropicTranslation {
 
     /** The {@code anthropic-version} header value this translation is written for. */
     public static final String API_VERSION = "2023-06-01";

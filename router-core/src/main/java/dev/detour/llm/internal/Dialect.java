@@ -4,8 +4,6 @@ import dev.detour.core.ProviderException;
 import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
-import dev.detour.llm.HttpFailures;
-import dev.detour.llm.sse.SseEvent;
 import reactor.core.publisher.Flux;
 
 /**

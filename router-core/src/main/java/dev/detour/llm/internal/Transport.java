@@ -5,8 +5,6 @@ import dev.detour.llm.ApiKey;
 import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
-import dev.detour.llm.HttpFailures;
-import dev.detour.llm.sse.SseParser;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.util.Objects;

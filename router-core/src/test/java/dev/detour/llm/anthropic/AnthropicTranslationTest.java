@@ -6,22 +6,26 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.detour.core.Failure;
 import dev.detour.core.FailureKind;
 import dev.detour.core.ProviderException;
+import dev.detour.core.UpstreamError;
 import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
 import dev.detour.llm.InvalidChatException;
 import dev.detour.llm.Json;
 import dev.detour.llm.Usage;
-import dev.detour.llm.sse.SseEvent;
-import dev.detour.llm.sse.SseException;
+import dev.detour.llm.internal.SseEvent;
+import dev.detour.llm.internal.SseException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 class AnthropicTranslationTest {
@@ -483,5 +487,25 @@ class AnthropicTranslationTest {
         assertThat(response.usage()).isEqualTo(new Usage(3, 3));
         assertThat(response.model()).isEqualTo("claude-x");
         assertThat(response.finishReason()).isEqualTo("stop");
+    }
+
+    @Test
+    void anthropicErrorObjectsAndErrorEventsAreClassifiedLikeStatuses() {
+        Failure tooLong = AnthropicTranslation.error(json(
+                "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"prompt is too long: 9000 tokens > 8000 maximum\"}}"))
+                .failure();
+        assertThat(tooLong.kind()).isEqualTo(FailureKind.CONTEXT_WINDOW);
+        assertThat(tooLong.status()).isEqualTo(400);
+        assertThat(tooLong.upstream()).isEqualTo(new UpstreamError("invalid_request_error", null, null));
+        Failure untyped = AnthropicTranslation.error(json(
+                "{\"type\":\"error\",\"error\":{\"message\":\"Output blocked by content filtering policy\"}}")).failure();
+        assertThat(untyped.kind()).isEqualTo(FailureKind.CONTENT_POLICY);
+        assertThat(untyped.status()).isEqualTo(400);
+
+        Throwable streamed = AnthropicTranslation.chunks(Flux.just(new SseEvent("error",
+                        "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"Output blocked by content filtering policy\"}}", null)))
+                .then(Mono.<Throwable>empty()).onErrorResume(Mono::just).block(Duration.ofSeconds(5));
+        assertThat(Failure.of(streamed).kind()).isEqualTo(FailureKind.CONTENT_POLICY);
+        assertThat(Failure.of(streamed).detail()).isEqualTo("Output blocked by content filtering policy");
     }
 }

@@ -1,4 +1,4 @@
-package dev.detour.llm.sse;
+package dev.detour.llm.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

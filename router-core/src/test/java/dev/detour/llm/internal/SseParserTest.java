@@ -1,4 +1,4 @@
-package dev.detour.llm.sse;
+package dev.detour.llm.internal;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,4 +1,4 @@
-package dev.detour.llm.sse;
+package dev.detour.llm.internal;
 
 /** A server-sent-event stream that cannot be read: an event over the size bound, or a stream cut inside an event. */
 public class SseException extends RuntimeException {

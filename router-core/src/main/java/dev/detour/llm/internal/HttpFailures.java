@@ -1,16 +1,19 @@
-package dev.detour.llm;
+package dev.detour.llm.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.core.Failure;
 import dev.detour.core.FailureKind;
 import dev.detour.core.ProviderException;
 import dev.detour.core.UpstreamError;
+import dev.detour.llm.ApiKey;
+import dev.detour.llm.ChatChunk;
+import dev.detour.llm.Json;
 import java.time.Duration;
-import java.util.List;
-import java.util.Locale;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
 
 /** Turns what an HTTP provider answered into the engine's failures. Never includes request headers (keys). */
 public final class HttpFailures {
