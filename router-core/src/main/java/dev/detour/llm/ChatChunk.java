@@ -161,8 +161,8 @@ public final class ChatChunk {
         return new ChatChunk(copy);
     }
 
-    /** The chunk as JSON (do not change it). */
-    public ObjectNode json() {
+    /** The chunk as JSON: a read-only view (change it through the {@code with…} methods, which copy). */
+    public JsonNode json() {
         return json;
     }
 

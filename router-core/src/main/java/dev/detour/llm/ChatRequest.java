@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * A chat request in the OpenAI chat-completions shape ({@code model}, {@code messages}, {@code tools},
@@ -91,8 +92,8 @@ public final class ChatRequest {
         return json.path("response_format");
     }
 
-    /** The whole request as JSON (do not change it; use the {@code with…} methods). */
-    public ObjectNode json() {
+    /** The request as JSON: a read-only view (change it through the {@code with…} methods, which copy). */
+    public JsonNode json() {
         return json;
     }
 
@@ -155,6 +156,14 @@ public final class ChatRequest {
      * {@link ContinuationMode#INSTRUCTION} form by a user message asking to go on from exactly there.
      */
     public ChatRequest rendered() {
+        return rendered(fields -> { });
+    }
+
+    /**
+     * Like {@link #rendered()}; for a {@link ContinuationMode#PREFILL} continuation, {@code prefill} may add
+     * to the rendered copy the fields a dialect needs to say so.
+     */
+    public ChatRequest rendered(Consumer<ObjectNode> prefill) {
         if (partial == null) {
             return this;
         }
@@ -163,6 +172,8 @@ public final class ChatRequest {
         messages.addObject().put("role", "assistant").put("content", partial.stripTrailing());
         if (form == ContinuationMode.INSTRUCTION) {
             messages.addObject().put("role", "user").put("content", INSTRUCTION);
+        } else {
+            prefill.accept(copy);
         }
         return new ChatRequest(copy);
     }

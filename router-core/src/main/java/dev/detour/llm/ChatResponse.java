@@ -71,8 +71,8 @@ public final class ChatResponse {
         return Usage.of(json.get("usage"));
     }
 
-    /** The answer as JSON (do not change it). */
-    public ObjectNode json() {
+    /** The answer as JSON: a read-only view (change it through the {@code with…} methods, which copy). */
+    public JsonNode json() {
         return json;
     }
 

@@ -123,7 +123,7 @@ public final class ChatStreams {
      * whole answer before sending it).
      */
     public static Flux<ChatChunk> replay(ChatResponse response) {
-        ObjectNode answer = response.json();
+        JsonNode answer = response.json();
         JsonNode message = answer.path("choices").path(0).path("message");
         ObjectNode first = head(answer);
         ObjectNode delta = first.putArray("choices").addObject().put("index", 0).putObject("delta");
@@ -150,7 +150,7 @@ public final class ChatStreams {
         return Flux.just(ChatChunk.of(first), ChatChunk.of(last), ChatChunk.of(counted));
     }
 
-    private static ObjectNode head(ObjectNode answer) {
+    private static ObjectNode head(JsonNode answer) {
         ObjectNode chunk = Json.newObject();
         chunk.set("id", answer.get("id"));
         chunk.put("object", "chat.completion.chunk");

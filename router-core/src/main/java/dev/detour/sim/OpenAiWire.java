@@ -54,7 +54,7 @@ final class OpenAiWire extends Wire {
     @Override
     Request read(byte[] body, ObjectNode json) {
         ChatRequest request = ChatRequest.of(object(body, json));
-        ObjectNode fields = request.json();
+        JsonNode fields = request.json();
         int maxTokens = fields.hasNonNull("max_completion_tokens")
                 ? maxTokens(fields, "max_completion_tokens", false)
                 : maxTokens(fields, "max_tokens", false);

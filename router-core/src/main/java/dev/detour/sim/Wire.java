@@ -155,7 +155,7 @@ abstract class Wire {
     }
 
     /** Checks an optional maximum of tokens; 0 when absent. */
-    static int maxTokens(ObjectNode json, String field, boolean required) {
+    static int maxTokens(JsonNode json, String field, boolean required) {
         JsonNode value = json.get(field);
         if (value == null || value.isNull()) {
             if (required) {

@@ -1,5 +1,6 @@
 package dev.detour.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.Degraded;
 import dev.detour.core.Failure;
@@ -83,7 +84,7 @@ final class Exchanges {
     }
 
     /** Sends {@code body} as JSON with {@code status}. */
-    static Mono<Void> json(HttpServerResponse response, HttpResponseStatus status, ObjectNode body) {
+    static Mono<Void> json(HttpServerResponse response, HttpResponseStatus status, JsonNode body) {
         byte[] bytes = Json.bytes(body);
         return response.status(status)
                 .header(HttpHeaderNames.CONTENT_TYPE, JSON)

@@ -22,7 +22,7 @@ final class AnthropicRequestEncoder {
     /** The Messages request for {@code request}; see {@link AnthropicTranslation#request}. */
     static ObjectNode request(ChatRequest request, String model, int defaultMaxTokens) {
         Objects.requireNonNull(request, "request");
-        ObjectNode in = request.json();
+        JsonNode in = request.json();
         ObjectNode out = Json.newObject();
         out.put("model", model != null ? model : request.model());
         out.put("max_tokens", maxTokens(in, defaultMaxTokens));
@@ -101,7 +101,7 @@ final class AnthropicRequestEncoder {
         return out;
     }
 
-    private static int maxTokens(ObjectNode in, int defaultMaxTokens) {
+    private static int maxTokens(JsonNode in, int defaultMaxTokens) {
         for (String field : new String[] {"max_completion_tokens", "max_tokens"}) {
             JsonNode value = in.get(field);
             if (value != null && !value.isNull()) {
@@ -114,7 +114,7 @@ final class AnthropicRequestEncoder {
         return defaultMaxTokens;
     }
 
-    private static void copyNumber(ObjectNode in, String from, ObjectNode out, String to) {
+    private static void copyNumber(JsonNode in, String from, ObjectNode out, String to) {
         JsonNode value = in.get(from);
         if (value != null && value.isNumber()) {
             out.set(to, value.deepCopy());

@@ -1,13 +1,13 @@
 package dev.detour.llm.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.ProviderException;
 import dev.detour.core.UpstreamError;
 import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
-import dev.detour.llm.ContinuationMode;
 import dev.detour.llm.InvalidChatException;
 import dev.detour.llm.Json;
 import dev.detour.llm.internal.Dialect;
@@ -45,12 +45,11 @@ final class OpenAiDialect implements Dialect {
      */
     @Override
     public byte[] encode(ChatRequest request) {
-        ChatRequest sent = (model == null ? request : request.withModel(model)).rendered();
-        if (request.continuation() == ContinuationMode.PREFILL) {
-            ObjectNode json = sent.json();
+        ChatRequest sent = (model == null ? request : request.withModel(model)).rendered(json -> {
             json.put("continue_final_message", true).put("add_generation_prompt", false);
-            ((ObjectNode) json.withArray("messages").get(json.withArray("messages").size() - 1)).put("prefix", true);
-        }
+            ArrayNode messages = json.withArray("messages");
+            ((ObjectNode) messages.get(messages.size() - 1)).put("prefix", true);
+        });
         return Json.bytes(sent.json());
     }
 
