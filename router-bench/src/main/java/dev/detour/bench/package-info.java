@@ -1,0 +1,2 @@
+/** The open-loop benchmark: generator, scenarios, report. */
+package dev.detour.bench;

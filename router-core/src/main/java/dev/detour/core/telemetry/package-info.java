@@ -1,0 +1,2 @@
+/** Micrometer meters from a router's events: {@link dev.detour.core.telemetry.RouteMetrics}. */
+package dev.detour.core.telemetry;
