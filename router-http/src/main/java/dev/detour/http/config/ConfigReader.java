@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.detour.core.FailureKind;
 import dev.detour.core.InvalidRouteException;
 import dev.detour.core.Provider;
 import dev.detour.core.Route;
@@ -28,7 +27,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -59,6 +57,7 @@ final class ConfigReader {
     private final Map<String, String> written = new HashMap<>();
     private final Map<String, Integer> positions = new HashMap<>();
     private final List<Problem> problems = new ArrayList<>();
+    private int visits;
 
     private record Problem(String pointer, String line, int position, int sequence) {
     }
@@ -153,13 +152,12 @@ final class ConfigReader {
         public Object handleInstantiationProblem(DeserializationContext context, Class<?> type, Object argument, Throwable t) {
             JsonPointer at = context.getParser().getParsingContext().pathAsPointer();
             Throwable cause = t.getCause() != null ? t.getCause() : t;
-            List<String> lines = cause instanceof ConfigException e ? e.problems() : List.of(String.valueOf(cause.getMessage()));
-            for (String line : lines) {
+            int earlier = problems.size();
+            for (String line : cause instanceof ConfigException e ? e.problems() : List.of(String.valueOf(cause.getMessage()))) {
                 Matcher keyed = KEY.matcher(line);
-                if (keyed.matches()) {
-                    problem(at.appendProperty(keyed.group(1)), keyed.group(2));
-                } else {
-                    problem(at, line);
+                String pointer = (keyed.matches() ? at.appendProperty(keyed.group(1)) : at).toString();
+                if (!covered(pointer, earlier)) {
+                    add(pointer, path(pointer), keyed.matches() ? keyed.group(2) : line, position(pointer));
                 }
             }
             return null;
@@ -171,26 +169,36 @@ final class ConfigReader {
     /** Records that the node at {@code pointer} is written {@code path} in the file, next in document order. */
     void visit(JsonPointer pointer, String path) {
         written.put(pointer.toString(), path);
-        positions.putIfAbsent(pointer.toString(), positions.size());
+        positions.putIfAbsent(pointer.toString(), visits++);
     }
 
     /** Adds a problem found by the schema: always reported. */
     void schemaProblem(JsonPointer pointer, String message) {
-        add(pointer.toString(), message);
+        String at = pointer.toString();
+        add(at, path(at), message, position(at));
+    }
+
+    /** Adds a problem with a key written at {@code path}, the next thing in document order. */
+    void keyProblem(JsonPointer pointer, String path, String message) {
+        add(pointer.toString(), path, message, visits++);
     }
 
     /** Adds a problem unless one was already reported at or under {@code pointer}. */
     void problem(JsonPointer pointer, String message) {
         String at = pointer.toString();
-        if (problems.stream().noneMatch(p -> p.pointer.equals(at) || p.pointer.startsWith(at + "/"))) {
-            add(at, message);
+        if (!covered(at, problems.size())) {
+            add(at, path(at), message, position(at));
         }
     }
 
-    private void add(String pointer, String message) {
-        String path = path(pointer);
+    /** Whether one of the first {@code count} problems is at or under {@code pointer}. */
+    private boolean covered(String pointer, int count) {
+        return problems.subList(0, count).stream().anyMatch(p -> p.pointer.equals(pointer) || p.pointer.startsWith(pointer + "/"));
+    }
+
+    private void add(String pointer, String path, String message, int position) {
         String line = path.isEmpty() ? source + ": " + message : source + ": " + path + ": " + message;
-        problems.add(new Problem(pointer, line, position(pointer), problems.size()));
+        problems.add(new Problem(pointer, line, position, problems.size()));
     }
 
     /** The path of {@code pointer} as the file writes it, e.g. {@code routes[0].tiers[1].timeout}. */
@@ -239,44 +247,7 @@ final class ConfigReader {
         }
     }
 
-    /** The failure kinds named {@code names}, in order, or null for none. */
-    static FailureKind[] kinds(List<String> names) {
-        return names == null || names.isEmpty() ? null
-                : names.stream().map(name -> word(FailureKind.class, name)).toArray(FailureKind[]::new);
-    }
-
-    /**
-     * The word a configuration writes for {@code value}: failure kinds in snake case
-     * ({@code rate_limited}), validators in camel case ({@code nonEmpty}), the rest in kebab case
-     * ({@code round-robin}).
-     */
-    static String word(Enum<?> value) {
-        String lower = value.name().toLowerCase(Locale.ROOT);
-        return value instanceof FailureKind ? lower
-                : value instanceof RouteConfig.Validator ? camel(lower.replace('_', '-')) : lower.replace('_', '-');
-    }
-
-    /** The value of {@code type} written {@code word}, ignoring case, '-' and '_'. */
-    static <E extends Enum<E>> E word(Class<E> type, String word) {
-        for (E value : type.getEnumConstants()) {
-            if (squash(word(value)).equals(squash(word))) {
-                return value;
-            }
-        }
-        throw new IllegalArgumentException("'" + word + "' is not one of " + words(type));
-    }
-
-    /** The word of the value of {@code type} written {@code word}: its canonical spelling. */
-    static <E extends Enum<E>> String canonical(Class<E> type, String word) {
-        return word(word(type, word));
-    }
-
-    /** Every word of {@code type}, in order. */
-    static List<String> words(Class<? extends Enum<?>> type) {
-        return java.util.Arrays.stream(type.getEnumConstants()).map(ConfigReader::word).toList();
-    }
-
-    // ---- durations and names
+    // ---- durations
 
     /** Parses {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h} or ISO-8601 ({@code PT5S}); null if neither. */
     static Duration parseDuration(String text) {
@@ -301,53 +272,11 @@ final class ConfigReader {
         return null;
     }
 
-    /** Formats a duration the way the file would say it: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}. */
-    static String format(Duration duration) {
-        long millis = duration.toMillis();
-        if (millis % 3_600_000 == 0) {
-            return millis / 3_600_000 + "h";
-        }
-        if (millis % 60_000 == 0) {
-            return millis / 60_000 + "m";
-        }
-        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
-    }
-
-    /** {@code maxBodyBytes} and {@code max-body-bytes} alike become {@code max-body-bytes}. */
-    static String kebab(String key) {
-        StringBuilder out = new StringBuilder(key.length() + 4);
-        for (char c : key.toCharArray()) {
-            out.append(Character.isUpperCase(c) ? "-" + Character.toLowerCase(c) : String.valueOf(c));
-        }
-        return out.toString();
-    }
-
-    /** {@code max-body-bytes} becomes {@code maxBodyBytes}. */
-    static String camel(String kebab) {
-        StringBuilder out = new StringBuilder(kebab.length());
-        for (int i = 0; i < kebab.length(); i++) {
-            char c = kebab.charAt(i);
-            if (c == '-' && i + 1 < kebab.length()) {
-                out.append(Character.toUpperCase(kebab.charAt(++i)));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
-    }
-
-    /** {@code Round_Robin} and {@code round-robin} alike become {@code roundrobin}. */
-    static String squash(String text) {
-        return text.replace("-", "").replace("_", "").toLowerCase(Locale.ROOT);
-    }
-
-    /** Reads a duration the schema has checked. */
+    /** Reads a duration the schema has checked: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}, {@code PT5S}. */
     private static final class DurationDeserializer extends JsonDeserializer<Duration> {
         @Override
         public Duration deserialize(JsonParser parser, DeserializationContext context) throws IOException {
-            Duration duration = parseDuration(parser.getValueAsString(""));
-            return duration != null ? duration : (Duration) context.handleWeirdStringValue(Duration.class,
-                    parser.getText(), "not a duration " + ConfigSchema.DURATION_HINT);
+            return parseDuration(parser.getValueAsString(""));
         }
     }
 }

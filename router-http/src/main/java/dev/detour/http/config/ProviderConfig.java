@@ -50,7 +50,7 @@ public record ProviderConfig(String name, String type, String baseUrl, String ap
      */
     public ProviderConfig {
         Objects.requireNonNull(name, "name");
-        type = ConfigReader.canonical(Type.class, Objects.requireNonNull(type, "type"));
+        type = Words.canonical(Type.class, Objects.requireNonNull(type, "type"));
         HttpSettings settings = HttpSettings.of(Objects.requireNonNull(baseUrl, "baseUrl"));
         weight = weight != null ? weight : 1;
         costPerCall = costPerCall != null ? costPerCall : 0;
@@ -59,7 +59,7 @@ public record ProviderConfig(String name, String type, String baseUrl, String ap
         maxConnections = maxConnections != null ? maxConnections : settings.maxConnections();
         maxIdleTime = maxIdleTime != null ? maxIdleTime : settings.maxIdleTime();
         headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers == null ? Map.of() : headers));
-        continuation = continuation == null ? null : ConfigReader.canonical(ContinuationMode.class, continuation);
+        continuation = continuation == null ? null : Words.canonical(ContinuationMode.class, continuation);
     }
 
     /** A provider with every number set. */
@@ -73,7 +73,7 @@ public record ProviderConfig(String name, String type, String baseUrl, String ap
 
     /** Its type. */
     public Type kind() {
-        return ConfigReader.word(Type.class, type);
+        return Words.value(Type.class, type);
     }
 
     /** Whether it speaks a chat API ({@code openai} or {@code anthropic}), so serves routes. */
@@ -83,7 +83,7 @@ public record ProviderConfig(String name, String type, String baseUrl, String ap
 
     /** How it continues an answer, or null for its type's default. */
     public ContinuationMode continuationMode() {
-        return continuation == null ? null : ConfigReader.word(ContinuationMode.class, continuation);
+        return continuation == null ? null : Words.value(ContinuationMode.class, continuation);
     }
 
     /** How to reach it: its base URL, pool and headers. */

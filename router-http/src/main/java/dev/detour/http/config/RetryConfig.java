@@ -1,6 +1,7 @@
 package dev.detour.http.config;
 
 import dev.detour.core.FailureKind;
+import dev.detour.core.Durations;
 import dev.detour.core.policy.RetryPolicy;
 import java.time.Duration;
 import java.util.Arrays;
@@ -25,7 +26,7 @@ public record RetryConfig(int attempts, Duration backoff, Duration maxBackoff, L
      * @throws ConfigException when the policy's builder refuses the values
      */
     public RetryConfig {
-        retryOn = retryOn == null ? null : retryOn.stream().map(kind -> ConfigReader.canonical(FailureKind.class, kind)).toList();
+        retryOn = retryOn == null ? null : retryOn.stream().map(kind -> Words.canonical(FailureKind.class, kind)).toList();
         RetryPolicy policy = policy(attempts, backoff, maxBackoff, retryOn);
         backoff = policy.initialDelay();
         maxBackoff = policy.maxDelay();
@@ -49,15 +50,15 @@ public record RetryConfig(int attempts, Duration backoff, Duration maxBackoff, L
         if (maxBackoff != null) {
             policy.maxDelay(maxBackoff);
         }
-        FailureKind[] kinds = ConfigReader.kinds(retryOn);
+        FailureKind[] kinds = Words.kinds(retryOn);
         if (kinds != null) {
             policy.retryOn(kinds[0], Arrays.copyOfRange(kinds, 1, kinds.length));
         }
         try {
             return policy.build();
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("max-backoff: " + ConfigReader.format(maxBackoff) + " is shorter than the backoff ("
-                    + ConfigReader.format(backoff != null ? backoff : RetryPolicy.builder().build().initialDelay()) + ")");
+            throw new ConfigException("max-backoff: " + Durations.format(maxBackoff) + " is shorter than the backoff ("
+                    + Durations.format(backoff != null ? backoff : RetryPolicy.builder().build().initialDelay()) + ")");
         }
     }
 }

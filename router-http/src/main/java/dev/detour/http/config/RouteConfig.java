@@ -60,9 +60,9 @@ public record RouteConfig(String alias, Duration deadline, List<TierConfig> tier
     /** The deadline of a streamed answer when neither it nor {@code deadline} is set. */
     public static final Duration DEFAULT_STREAM_DEADLINE = Duration.ofMinutes(5);
     /** The failover marker as a chunk with {@code x_detour}. */
-    public static final String MARKER_CHUNK = ConfigReader.word(Marker.CHUNK);
+    public static final String MARKER_CHUNK = Words.word(Marker.CHUNK);
     /** An empty whole answer falls back like a failure. */
-    public static final String EMPTY_FALL_BACK = ConfigReader.word(EmptyAnswers.FALL_BACK);
+    public static final String EMPTY_FALL_BACK = Words.word(EmptyAnswers.FALL_BACK);
 
     /** What a stream failing after its first token does. */
     public enum MidStream {
@@ -132,14 +132,14 @@ public record RouteConfig(String alias, Duration deadline, List<TierConfig> tier
         streamDeadline = streamDeadline != null ? streamDeadline : deadline != null ? deadline : DEFAULT_STREAM_DEADLINE;
         deadline = deadline != null ? deadline : DEFAULT_DEADLINE;
         tiers = List.copyOf(tiers);
-        midStream = midStream == null ? ConfigReader.word(MidStream.ERROR) : ConfigReader.canonical(MidStream.class, midStream);
+        midStream = midStream == null ? Words.word(MidStream.ERROR) : Words.canonical(MidStream.class, midStream);
         idleTimeout = idleTimeout != null ? idleTimeout : ChatStreams.DEFAULT_IDLE_TIMEOUT;
-        validators = validators == null ? List.of() : validators.stream().map(v -> ConfigReader.canonical(Validator.class, v)).toList();
-        fallbackOn = fallbackOn == null ? null : fallbackOn.stream().map(k -> ConfigReader.canonical(FailureKind.class, k)).toList();
+        validators = validators == null ? List.of() : validators.stream().map(v -> Words.canonical(Validator.class, v)).toList();
+        fallbackOn = fallbackOn == null ? null : fallbackOn.stream().map(k -> Words.canonical(FailureKind.class, k)).toList();
         onContextWindow = onContextWindow == null ? List.of() : List.copyOf(onContextWindow);
-        emptyAnswers = emptyAnswers == null ? EMPTY_FALL_BACK : ConfigReader.canonical(EmptyAnswers.class, emptyAnswers);
-        failoverMarker = failoverMarker == null ? ConfigReader.word(Marker.COMMENT) : ConfigReader.canonical(Marker.class, failoverMarker);
-        malformedEvents = malformedEvents == null ? ConfigReader.word(Malformed.SKIP) : ConfigReader.canonical(Malformed.class, malformedEvents);
+        emptyAnswers = emptyAnswers == null ? EMPTY_FALL_BACK : Words.canonical(EmptyAnswers.class, emptyAnswers);
+        failoverMarker = failoverMarker == null ? Words.word(Marker.COMMENT) : Words.canonical(Marker.class, failoverMarker);
+        malformedEvents = malformedEvents == null ? Words.word(Malformed.SKIP) : Words.canonical(Malformed.class, malformedEvents);
         List<String> problems = new ArrayList<>(ConfigReader.routeProblems(alias, deadline, tiers, TierConfig::timeout, "deadline"));
         if (problems.isEmpty() || !streamKey.equals("deadline") || tiers.stream().anyMatch(t -> t.firstTokenTimeout() != null)) {
             ConfigReader.routeProblems(alias, streamDeadline, tiers, TierConfig::streamTimeout, streamKey)
@@ -153,27 +153,27 @@ public record RouteConfig(String alias, Duration deadline, List<TierConfig> tier
 
     /** Whether a stream failing after its first token is continued by the next provider that can. */
     public boolean continuesMidStream() {
-        return ConfigReader.word(MidStream.class, midStream) == MidStream.CONTINUE;
+        return Words.value(MidStream.class, midStream) == MidStream.CONTINUE;
     }
 
     /** Whether an empty whole answer falls back (the default) rather than being served. */
     public boolean emptyAnswersFallBack() {
-        return ConfigReader.word(EmptyAnswers.class, emptyAnswers) == EmptyAnswers.FALL_BACK;
+        return Words.value(EmptyAnswers.class, emptyAnswers) == EmptyAnswers.FALL_BACK;
     }
 
     /** Whether an unreadable stream event fails the stream rather than being skipped. */
     public boolean malformedEventsFail() {
-        return ConfigReader.word(Malformed.class, malformedEvents) == Malformed.FAIL;
+        return Words.value(Malformed.class, malformedEvents) == Malformed.FAIL;
     }
 
     /** The validators, in order. */
     public List<Validator> checks() {
-        return validators.stream().map(v -> ConfigReader.word(Validator.class, v)).toList();
+        return validators.stream().map(v -> Words.value(Validator.class, v)).toList();
     }
 
     /** The fallback kinds, or null for the engine's defaults (also when the list is empty). */
     public FailureKind[] fallbackKinds() {
-        return ConfigReader.kinds(fallbackOn);
+        return Words.kinds(fallbackOn);
     }
 
     /**
@@ -183,7 +183,7 @@ public record RouteConfig(String alias, Duration deadline, List<TierConfig> tier
      */
     public List<String> wholeAnswerSettings() {
         List<String> settings = new ArrayList<>();
-        checks().stream().filter(v -> v != Validator.NON_EMPTY).forEach(v -> settings.add("validators: " + ConfigReader.word(v)));
+        checks().stream().filter(v -> v != Validator.NON_EMPTY).forEach(v -> settings.add("validators: " + Words.word(v)));
         if (confidenceFloor != null) {
             settings.add("confidence-floor");
         }

@@ -50,7 +50,7 @@ public record TierConfig(List<String> providers, Duration timeout, String balanc
     /** Copies the providers and takes the ordered balance unless set. */
     public TierConfig {
         providers = List.copyOf(providers);
-        balance = balance == null ? ConfigReader.word(Balance.ORDERED) : ConfigReader.canonical(Balance.class, balance);
+        balance = balance == null ? Words.word(Balance.ORDERED) : Words.canonical(Balance.class, balance);
     }
 
     /** A tier whose streams use {@code timeout} for their first token. */
@@ -78,6 +78,6 @@ public record TierConfig(List<String> providers, Duration timeout, String balanc
         if (hedge != null) {
             tier.hedge(hedge.policy());
         }
-        return tier.balance(ConfigReader.word(Balance.class, balance).balancer(weights)).build();
+        return tier.balance(Words.value(Balance.class, balance).balancer(weights)).build();
     }
 }
