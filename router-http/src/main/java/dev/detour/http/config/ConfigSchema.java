@@ -234,7 +234,7 @@ final class ConfigSchema {
         return scalar(node, schema);
     }
 
-    /** {@code node} as the word and type {@code schema} wants, when it can be read so. */
+    /** {@code node} as the word and type {@code schema} wants, when it can be read so (never {@code 2.0} as a whole number). */
     private static JsonNode scalar(JsonNode node, JsonNode schema) {
         JsonNode options = find(schema, "enum");
         if (options != null && node.isTextual()) {
@@ -246,7 +246,7 @@ final class ConfigSchema {
         }
         String type = find(schema, "type") == null ? "" : find(schema, "type").asText();
         String text = node.asText().trim();
-        if (type.equals("string") && (node.isNumber() || node.isBoolean())) {
+        if (type.equals("string") && (node.isNumber() || node.isBoolean()) || type.equals("integer") && node.isFloatingPointNumber()) {
             return TextNode.valueOf(node.asText());
         }
         if ((type.equals("integer") || type.equals("number")) && node.isTextual() && text.matches("[-+]?\\d+(\\.\\d+)?")) {
