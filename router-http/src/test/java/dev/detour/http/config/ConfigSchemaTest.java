@@ -87,6 +87,9 @@ class ConfigSchemaTest {
         assertThat(config.routes().get(0).alias()).isEqualTo("7");
         assertThat(config.routes().get(0).bestEffort()).isTrue();
         assertThat(config.routes().get(0).confidenceFloor()).isEqualTo(0.5);
+        assertThat(problems(PROVIDERS + "routes: [ { alias: a, tiers: [ { providers: [openai], retry: { attempts: 2.0 } } ] } ]\n"))
+                .containsExactly("detour.yaml: routes[0].tiers[0].retry.attempts: '2.0' is not a number of attempts "
+                        + "(a whole number >= 1, the first attempt included)");
     }
 
     @Test
