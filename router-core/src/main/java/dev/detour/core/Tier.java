@@ -14,7 +14,7 @@ import java.util.Set;
  * One step of a route: providers of equal standing, ordered for each request by the tier's
  * {@link Balancer} (listed order unless set), each with the tier's per-attempt timeout, retry policy and
  * hedge policy; the failures that move on past a provider, to the next of the tier and then to the next
- * tier. An immutable value; each setter returns a copy.
+ * tier. An immutable value, built by {@link #builder(List)} (or {@link #of}); each wither returns a copy.
  *
  * <pre>{@code
  * Tier.of(openai, azure)
@@ -36,14 +36,13 @@ public final class Tier<I, O> {
     private final HedgePolicy hedge;
     private final Balancer balancer;
 
-    private Tier(List<Provider<I, O>> providers, Duration timeout, RetryPolicy retry, Set<FailureKind> fallbackOn,
-                 HedgePolicy hedge, Balancer balancer) {
-        this.providers = providers;
-        this.timeout = timeout;
-        this.retry = retry;
-        this.fallbackOn = fallbackOn;
-        this.hedge = hedge;
-        this.balancer = balancer;
+    private Tier(Builder<I, O> builder) {
+        this.providers = builder.providers;
+        this.timeout = builder.timeout;
+        this.retry = builder.retry;
+        this.fallbackOn = builder.fallbackOn;
+        this.hedge = builder.hedge;
+        this.balancer = builder.balancer;
     }
 
     /** A tier of these providers, with no timeout of its own, no retry, and the route's fallback kinds. */
@@ -54,24 +53,40 @@ public final class Tier<I, O> {
 
     /** A tier of these providers, with no timeout of its own, no retry, and the route's fallback kinds. */
     public static <I, O> Tier<I, O> of(List<? extends Provider<I, O>> providers) {
-        if (providers.isEmpty()) {
-            throw new InvalidRouteException("a tier needs at least one provider");
-        }
-        return new Tier<>(List.copyOf(providers), null, RetryPolicy.none(), null, null, Balancer.ordered());
+        return Tier.<I, O>builder(providers).build();
+    }
+
+    /**
+     * A builder of a tier of these providers (at least one): listed order, no timeout of its own, no
+     * retry, no hedge and the route's fallback kinds unless set.
+     *
+     * <pre>{@code
+     * Tier.builder(List.of(openai, azure)).timeout(Duration.ofSeconds(2)).retry(RetryPolicy.backoff(2, Duration.ofMillis(100))).build()
+     * }</pre>
+     */
+    public static <I, O> Builder<I, O> builder(List<? extends Provider<I, O>> providers) {
+        return new Builder<>(providers);
+    }
+
+    /** A builder holding this tier's settings. */
+    public Builder<I, O> toBuilder() {
+        Builder<I, O> builder = new Builder<>(providers);
+        builder.timeout = timeout;
+        builder.retry = retry;
+        builder.fallbackOn = fallbackOn;
+        builder.hedge = hedge;
+        builder.balancer = balancer;
+        return builder;
     }
 
     /** A copy whose attempts each take at most {@code timeout} (and never more than the deadline leaves). */
     public Tier<I, O> timeout(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new InvalidRouteException("tier " + names() + ": timeout must be positive, was " + timeout);
-        }
-        return new Tier<>(providers, timeout, retry, fallbackOn, hedge, balancer);
+        return toBuilder().timeout(timeout).build();
     }
 
     /** A copy that retries each provider by {@code retry}. */
     public Tier<I, O> retry(RetryPolicy retry) {
-        return new Tier<>(providers, timeout, Objects.requireNonNull(retry, "retry"), fallbackOn, hedge, balancer);
+        return toBuilder().retry(retry).build();
     }
 
     /**
@@ -79,8 +94,7 @@ public final class Tier<I, O> {
      * the caller as it is. Without this, the route's {@link Route.Builder#fallbackOn} applies.
      */
     public Tier<I, O> fallbackOn(FailureKind first, FailureKind... more) {
-        return new Tier<>(providers, timeout, retry, Collections.unmodifiableSet(EnumSet.of(first, more)), hedge,
-                balancer);
+        return toBuilder().fallbackOn(first, more).build();
     }
 
     /**
@@ -88,12 +102,12 @@ public final class Tier<I, O> {
      * reach two providers.
      */
     public Tier<I, O> hedge(HedgePolicy hedge) {
-        return new Tier<>(providers, timeout, retry, fallbackOn, Objects.requireNonNull(hedge, "hedge"), balancer);
+        return toBuilder().hedge(hedge).build();
     }
 
     /** A copy that orders its providers for each request by {@code balancer}. */
     public Tier<I, O> balance(Balancer balancer) {
-        return new Tier<>(providers, timeout, retry, fallbackOn, hedge, Objects.requireNonNull(balancer, "balancer"));
+        return toBuilder().balance(balancer).build();
     }
 
     /** The providers, in the order they are tried. */
@@ -127,6 +141,10 @@ public final class Tier<I, O> {
     }
 
     String names() {
+        return names(providers);
+    }
+
+    private static String names(List<? extends Provider<?, ?>> providers) {
         StringBuilder text = new StringBuilder().append('[');
         for (int i = 0; i < providers.size(); i++) {
             text.append(i == 0 ? "" : ", ").append(providers.get(i).name());
@@ -138,5 +156,62 @@ public final class Tier<I, O> {
     public String toString() {
         return "Tier" + names() + "[timeout=" + timeout + ", retry=" + retry + ", fallbackOn=" + fallbackOn
                 + ", hedge=" + hedge + ", balancer=" + balancer + "]";
+    }
+
+    /** Builds a {@link Tier}: the one place its defaults and rules are stated. */
+    public static final class Builder<I, O> {
+
+        private final List<Provider<I, O>> providers;
+        private Duration timeout;
+        private RetryPolicy retry = RetryPolicy.none();
+        private Set<FailureKind> fallbackOn;
+        private HedgePolicy hedge;
+        private Balancer balancer = Balancer.ordered();
+
+        private Builder(List<? extends Provider<I, O>> providers) {
+            if (providers.isEmpty()) {
+                throw new InvalidRouteException("a tier needs at least one provider");
+            }
+            this.providers = List.copyOf(providers);
+        }
+
+        /** Each attempt takes at most {@code timeout} (positive; never more than the deadline leaves); unset, the deadline alone. */
+        public Builder<I, O> timeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new InvalidRouteException("tier " + names(providers) + ": timeout must be positive, was " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** Retries each provider by {@code retry}; {@link RetryPolicy#none()} unless set. */
+        public Builder<I, O> retry(RetryPolicy retry) {
+            this.retry = Objects.requireNonNull(retry, "retry");
+            return this;
+        }
+
+        /** Moves on past a provider on failures of these kinds only; unset, the route's kinds apply. */
+        public Builder<I, O> fallbackOn(FailureKind first, FailureKind... more) {
+            this.fallbackOn = Collections.unmodifiableSet(EnumSet.of(first, more));
+            return this;
+        }
+
+        /** Hedges each attempt by {@code hedge} (idempotent calls only); no hedging unless set. */
+        public Builder<I, O> hedge(HedgePolicy hedge) {
+            this.hedge = Objects.requireNonNull(hedge, "hedge");
+            return this;
+        }
+
+        /** Orders the providers for each request by {@code balancer}; {@link Balancer#ordered()} unless set. */
+        public Builder<I, O> balance(Balancer balancer) {
+            this.balancer = Objects.requireNonNull(balancer, "balancer");
+            return this;
+        }
+
+        /** The tier. */
+        public Tier<I, O> build() {
+            return new Tier<>(this);
+        }
     }
 }

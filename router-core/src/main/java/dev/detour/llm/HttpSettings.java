@@ -86,6 +86,21 @@ public final class HttpSettings {
         return baseUrl;
     }
 
+    /** The most connections the pool opens. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** The most requests waiting for a connection. */
+    public int maxPending() {
+        return maxPending;
+    }
+
+    /** How long an idle pooled connection is kept. */
+    public Duration maxIdleTime() {
+        return maxIdleTime;
+    }
+
     /** A client with its own pool named after {@code provider}. */
     public HttpClient client(String provider) {
         ConnectionProvider pool = ConnectionProvider.builder("detour-" + provider)

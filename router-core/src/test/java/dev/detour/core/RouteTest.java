@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.detour.core.policy.BreakerPolicy;
+import dev.detour.core.policy.Balancer;
 import dev.detour.core.policy.Budget;
+import dev.detour.core.policy.HedgePolicy;
 import dev.detour.core.policy.RetryPolicy;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -518,5 +520,28 @@ class RouteTest {
         Disposable subscription = route.call("x").subscribe();
         subscription.dispose();
         inFlight.assertWasCancelled();
+    }
+
+    @Test
+    void aTierBuilderSetsWhatItIsGivenAndItsWithersCopy() {
+        Provider<String, String> a = Provider.of("a", (request, context) -> Mono.just("a"));
+        Provider<String, String> b = Provider.of("b", (request, context) -> Mono.just("b"));
+        Tier<String, String> tier = Tier.<String, String>builder(List.of(a, b)).timeout(ms(200))
+                .retry(RetryPolicy.backoff(2, ms(10))).hedge(HedgePolicy.after(ms(50))).balance(Balancer.roundRobin())
+                .fallbackOn(FailureKind.TIMEOUT).build();
+        assertThat(tier.timeout()).isEqualTo(ms(200));
+        assertThat(tier.retry().maxAttempts()).isEqualTo(2);
+        assertThat(tier.hedge()).isNotNull();
+        assertThat(tier.fallbackOn()).containsExactly(FailureKind.TIMEOUT);
+        assertThat(tier.toBuilder().timeout(ms(300)).build().timeout()).isEqualTo(ms(300));
+        Tier<String, String> plain = Tier.of(a);
+        assertThat(plain.timeout()).isNull();
+        assertThat(plain.retry()).isSameAs(RetryPolicy.none());
+        assertThat(plain.hedge()).isNull();
+        assertThat(plain.balancer()).isSameAs(Balancer.ordered());
+        assertThat(plain.timeout(ms(5)).timeout()).isEqualTo(ms(5));
+        assertThat(plain.timeout()).isNull();
+        assertThatThrownBy(() -> plain.timeout(Duration.ZERO)).isInstanceOf(InvalidRouteException.class)
+                .hasMessage("tier [a]: timeout must be positive, was PT0S");
     }
 }

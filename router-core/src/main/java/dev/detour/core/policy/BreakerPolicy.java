@@ -9,11 +9,12 @@ import java.util.Set;
 
 /**
  * When a provider's {@link CircuitBreaker} opens, how long it stays open, and how it closes again. An
- * immutable value; each setter returns a copy.
+ * immutable value, built by {@link #builder()} (where every default and rule is stated); each wither
+ * returns a copy.
  *
  * <pre>{@code
- * BreakerPolicy.defaults().timeWindow(Duration.ofSeconds(30)).failureRate(0.25)
- *         .slowCalls(Duration.ofSeconds(2), 0.8).openFor(Duration.ofSeconds(10))
+ * BreakerPolicy.builder().timeWindow(Duration.ofSeconds(30)).failureRate(0.25)
+ *         .slowCalls(Duration.ofSeconds(2), 0.8).openFor(Duration.ofSeconds(10)).build()
  * }</pre>
  *
  * <p>The breaker counts the results of recent calls, either the last {@link #countWindow()} calls or
@@ -27,15 +28,12 @@ import java.util.Set;
  */
 public final class BreakerPolicy {
 
+    /** The slow-call rate that opens the breaker when only the slow-call duration is set: every call slow. */
+    public static final double DEFAULT_SLOW_CALL_RATE = 1.0;
+
     private static final int TIME_BUCKETS = 10;
-    private static final Set<FailureKind> DEFAULT_RECORD = Collections.unmodifiableSet(EnumSet.of(
-            FailureKind.TIMEOUT, FailureKind.CONNECTION, FailureKind.SERVER_ERROR, FailureKind.RATE_LIMITED,
-            FailureKind.REQUEST_TIMEOUT, FailureKind.ERROR));
-    private static final BreakerPolicy DEFAULT = new BreakerPolicy(true, 20, Duration.ZERO, 10, 0.5,
-            Duration.ZERO, 0, Duration.ofSeconds(30), 3, DEFAULT_RECORD);
-    private static final BreakerPolicy DISABLED = new BreakerPolicy(false, DEFAULT.countWindow, DEFAULT.timeWindow,
-            DEFAULT.minimumCalls, DEFAULT.failureRate, DEFAULT.slowerThan, DEFAULT.slowCallRate, DEFAULT.openFor,
-            DEFAULT.halfOpenProbes, DEFAULT.recordOn);
+    private static final BreakerPolicy DEFAULT = builder().build();
+    private static final BreakerPolicy DISABLED = new BreakerPolicy(DEFAULT.toBuilder().enabled(false));
 
     private final boolean enabled;
     private final int countWindow;
@@ -48,19 +46,17 @@ public final class BreakerPolicy {
     private final int halfOpenProbes;
     private final Set<FailureKind> recordOn;
 
-    private BreakerPolicy(boolean enabled, int countWindow, Duration timeWindow, int minimumCalls,
-                          double failureRate, Duration slowerThan, double slowCallRate, Duration openFor,
-                          int halfOpenProbes, Set<FailureKind> recordOn) {
-        this.enabled = enabled;
-        this.countWindow = countWindow;
-        this.timeWindow = timeWindow;
-        this.minimumCalls = minimumCalls;
-        this.failureRate = failureRate;
-        this.slowerThan = slowerThan;
-        this.slowCallRate = slowCallRate;
-        this.openFor = openFor;
-        this.halfOpenProbes = halfOpenProbes;
-        this.recordOn = recordOn;
+    private BreakerPolicy(Builder builder) {
+        this.enabled = builder.enabled;
+        this.countWindow = builder.countWindow;
+        this.timeWindow = builder.timeWindow;
+        this.minimumCalls = builder.minimumCalls;
+        this.failureRate = builder.failureRate;
+        this.slowerThan = builder.slowerThan;
+        this.slowCallRate = builder.slowCallRate;
+        this.openFor = builder.openFor;
+        this.halfOpenProbes = builder.halfOpenProbes;
+        this.recordOn = builder.recordOn;
     }
 
     /**
@@ -80,42 +76,47 @@ public final class BreakerPolicy {
         return DISABLED;
     }
 
+    /** A builder starting from {@link #defaults()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this policy's settings (a disabled policy's builder builds disabled policies). */
+    public Builder toBuilder() {
+        Builder builder = new Builder().enabled(enabled);
+        builder.countWindow = countWindow;
+        builder.timeWindow = timeWindow;
+        builder.minimumCalls = minimumCalls;
+        builder.failureRate = failureRate;
+        builder.slowerThan = slowerThan;
+        builder.slowCallRate = slowCallRate;
+        builder.openFor = openFor;
+        builder.halfOpenProbes = halfOpenProbes;
+        builder.recordOn = recordOn;
+        return builder;
+    }
+
     /** A copy that counts the last {@code calls} calls (at least 1). */
     public BreakerPolicy countWindow(int calls) {
-        if (calls < 1) {
-            throw new IllegalArgumentException("countWindow must be at least 1, was " + calls);
-        }
-        return new BreakerPolicy(enabled, calls, Duration.ZERO, minimumCalls, failureRate, slowerThan,
-                slowCallRate, openFor, halfOpenProbes, recordOn);
+        return toBuilder().countWindow(calls).build();
     }
 
     /** A copy that counts the calls of the last {@code window} (at least 10 ms), in ten equal buckets. */
     public BreakerPolicy timeWindow(Duration window) {
-        Objects.requireNonNull(window, "timeWindow");
-        if (window.toMillis() < TIME_BUCKETS) {
-            throw new IllegalArgumentException("timeWindow must be at least 10ms, was " + window);
-        }
-        return new BreakerPolicy(enabled, 0, window, minimumCalls, failureRate, slowerThan, slowCallRate,
-                openFor, halfOpenProbes, recordOn);
+        return toBuilder().timeWindow(window).build();
     }
 
     /**
-     * A copy that judges the window only once it holds {@code calls} calls (at least 1). A count
-     * window shorter than this never fills enough to open.
+     * A copy that judges the window only once it holds {@code calls} calls (at least 1, and no more
+     * than a count window holds).
      */
     public BreakerPolicy minimumCalls(int calls) {
-        if (calls < 1) {
-            throw new IllegalArgumentException("minimumCalls must be at least 1, was " + calls);
-        }
-        return new BreakerPolicy(enabled, countWindow, timeWindow, calls, failureRate, slowerThan, slowCallRate,
-                openFor, halfOpenProbes, recordOn);
+        return toBuilder().minimumCalls(calls).build();
     }
 
     /** A copy that opens when the share of failures reaches {@code rate} (above 0, at most 1). */
     public BreakerPolicy failureRate(double rate) {
-        requireRate(rate, "failureRate");
-        return new BreakerPolicy(enabled, countWindow, timeWindow, minimumCalls, rate, slowerThan, slowCallRate,
-                openFor, halfOpenProbes, recordOn);
+        return toBuilder().failureRate(rate).build();
     }
 
     /**
@@ -124,38 +125,22 @@ public final class BreakerPolicy {
      * A slow probe then fails like a failed one.
      */
     public BreakerPolicy slowCalls(Duration slowerThan, double rate) {
-        Objects.requireNonNull(slowerThan, "slowerThan");
-        if (slowerThan.isNegative() || slowerThan.isZero()) {
-            throw new IllegalArgumentException("slowerThan must be positive, was " + slowerThan);
-        }
-        requireRate(rate, "slowCallRate");
-        return new BreakerPolicy(enabled, countWindow, timeWindow, minimumCalls, failureRate, slowerThan, rate,
-                openFor, halfOpenProbes, recordOn);
+        return toBuilder().slowCalls(slowerThan, rate).build();
     }
 
     /** A copy that stays open for at least {@code openFor} (positive) before probing. */
     public BreakerPolicy openFor(Duration openFor) {
-        Objects.requireNonNull(openFor, "openFor");
-        if (openFor.isNegative() || openFor.isZero()) {
-            throw new IllegalArgumentException("openFor must be positive, was " + openFor);
-        }
-        return new BreakerPolicy(enabled, countWindow, timeWindow, minimumCalls, failureRate, slowerThan,
-                slowCallRate, openFor, halfOpenProbes, recordOn);
+        return toBuilder().openFor(openFor).build();
     }
 
     /** A copy that lets {@code probes} (at least 1) calls through half-open, and closes when all succeed. */
     public BreakerPolicy halfOpenProbes(int probes) {
-        if (probes < 1) {
-            throw new IllegalArgumentException("halfOpenProbes must be at least 1, was " + probes);
-        }
-        return new BreakerPolicy(enabled, countWindow, timeWindow, minimumCalls, failureRate, slowerThan,
-                slowCallRate, openFor, probes, recordOn);
+        return toBuilder().halfOpenProbes(probes).build();
     }
 
     /** A copy that counts only failures of these kinds as failures; any other result is a success. */
     public BreakerPolicy recordOn(FailureKind first, FailureKind... more) {
-        return new BreakerPolicy(enabled, countWindow, timeWindow, minimumCalls, failureRate, slowerThan,
-                slowCallRate, openFor, halfOpenProbes, Collections.unmodifiableSet(EnumSet.of(first, more)));
+        return toBuilder().recordOn(first, more).build();
     }
 
     /** Whether the breaker opens by itself; false for {@link #disabled()}. */
@@ -238,5 +223,139 @@ public final class BreakerPolicy {
                 + ", minimumCalls=" + minimumCalls + ", failureRate=" + failureRate
                 + (tripsOnSlowCalls() ? ", slowerThan=" + slowerThan + ", slowCallRate=" + slowCallRate : "")
                 + ", openFor=" + openFor + ", halfOpenProbes=" + halfOpenProbes + ", recordOn=" + recordOn + "]";
+    }
+
+    /**
+     * Builds a {@link BreakerPolicy}, starting from {@link #defaults()}: the one place its defaults and
+     * rules are stated.
+     *
+     * <pre>{@code
+     * BreakerPolicy.builder().countWindow(50).minimumCalls(20).openFor(Duration.ofSeconds(10)).build()
+     * }</pre>
+     */
+    public static final class Builder {
+
+        private boolean enabled = true;
+        private int countWindow = 20;
+        private Duration timeWindow = Duration.ZERO;
+        private int minimumCalls = 10;
+        private boolean minimumCallsSet;
+        private double failureRate = 0.5;
+        private Duration slowerThan = Duration.ZERO;
+        private double slowCallRate;
+        private Duration openFor = Duration.ofSeconds(30);
+        private int halfOpenProbes = 3;
+        private Set<FailureKind> recordOn = Collections.unmodifiableSet(EnumSet.of(FailureKind.TIMEOUT,
+                FailureKind.CONNECTION, FailureKind.SERVER_ERROR, FailureKind.RATE_LIMITED,
+                FailureKind.REQUEST_TIMEOUT, FailureKind.ERROR));
+
+        private Builder() {
+        }
+
+        private Builder enabled(boolean enabled) {
+            this.enabled = enabled;
+            return this;
+        }
+
+        /** Counts the last {@code calls} calls (at least 1); the last 20 unless set. */
+        public Builder countWindow(int calls) {
+            if (calls < 1) {
+                throw new IllegalArgumentException("countWindow must be at least 1, was " + calls);
+            }
+            this.countWindow = calls;
+            this.timeWindow = Duration.ZERO;
+            return this;
+        }
+
+        /** Counts the calls of the last {@code window} (at least 10 ms), in ten equal buckets, instead. */
+        public Builder timeWindow(Duration window) {
+            Objects.requireNonNull(window, "timeWindow");
+            if (window.toMillis() < TIME_BUCKETS) {
+                throw new IllegalArgumentException("timeWindow must be at least 10ms, was " + window);
+            }
+            this.countWindow = 0;
+            this.timeWindow = window;
+            return this;
+        }
+
+        /**
+         * Judges the window only once it holds {@code calls} calls (at least 1); 10 unless set. Set here,
+         * it must not be more than a count window holds: that breaker could never open.
+         */
+        public Builder minimumCalls(int calls) {
+            if (calls < 1) {
+                throw new IllegalArgumentException("minimumCalls must be at least 1, was " + calls);
+            }
+            this.minimumCalls = calls;
+            this.minimumCallsSet = true;
+            return this;
+        }
+
+        /** Opens when the share of failures reaches {@code rate} (above 0, at most 1); 0.5 unless set. */
+        public Builder failureRate(double rate) {
+            requireRate(rate, "failureRate");
+            this.failureRate = rate;
+            return this;
+        }
+
+        /**
+         * Also opens when the share of calls taking {@code slowerThan} (positive) or longer reaches
+         * {@code rate} (above 0, at most 1); slow calls do not trip it unless set.
+         */
+        public Builder slowCalls(Duration slowerThan, double rate) {
+            Objects.requireNonNull(slowerThan, "slowerThan");
+            if (slowerThan.isNegative() || slowerThan.isZero()) {
+                throw new IllegalArgumentException("slowerThan must be positive, was " + slowerThan);
+            }
+            requireRate(rate, "slowCallRate");
+            this.slowerThan = slowerThan;
+            this.slowCallRate = rate;
+            return this;
+        }
+
+        /** Like {@link #slowCalls(Duration, double)} at {@link #DEFAULT_SLOW_CALL_RATE}. */
+        public Builder slowCalls(Duration slowerThan) {
+            return slowCalls(slowerThan, DEFAULT_SLOW_CALL_RATE);
+        }
+
+        /** Stays open for at least {@code openFor} (positive) before probing; 30 seconds unless set. */
+        public Builder openFor(Duration openFor) {
+            Objects.requireNonNull(openFor, "openFor");
+            if (openFor.isNegative() || openFor.isZero()) {
+                throw new IllegalArgumentException("openFor must be positive, was " + openFor);
+            }
+            this.openFor = openFor;
+            return this;
+        }
+
+        /** Lets {@code probes} (at least 1) calls through half-open, and closes when all succeed; 3 unless set. */
+        public Builder halfOpenProbes(int probes) {
+            if (probes < 1) {
+                throw new IllegalArgumentException("halfOpenProbes must be at least 1, was " + probes);
+            }
+            this.halfOpenProbes = probes;
+            return this;
+        }
+
+        /**
+         * Counts only failures of these kinds as failures; timeouts, connection failures, 5xx, 429, 408
+         * and other errors unless set.
+         */
+        public Builder recordOn(FailureKind first, FailureKind... more) {
+            this.recordOn = Collections.unmodifiableSet(EnumSet.of(first, more));
+            return this;
+        }
+
+        /**
+         * The policy, or an {@link IllegalArgumentException} when the minimum calls set here are more than
+         * the count window holds.
+         */
+        public BreakerPolicy build() {
+            if (minimumCallsSet && countWindow > 0 && minimumCalls > countWindow) {
+                throw new IllegalArgumentException("minimumCalls " + minimumCalls + " is more than the window ("
+                        + countWindow + " calls), so the breaker could never open");
+            }
+            return new BreakerPolicy(this);
+        }
     }
 }

@@ -9,10 +9,12 @@ import java.util.Set;
 
 /**
  * How often one provider is tried within a request, and how long to wait between tries: exponential
- * backoff with jitter, on the failure kinds it names. An immutable value; each setter returns a copy.
+ * backoff with jitter, on the failure kinds it names. An immutable value, built by {@link #builder()}
+ * (where every default and rule is stated); each wither returns a copy.
  *
  * <pre>{@code
- * RetryPolicy.backoff(3, Duration.ofMillis(200)).maxDelay(Duration.ofSeconds(2)).jitter(0.25)
+ * RetryPolicy.builder().maxAttempts(3).initialDelay(Duration.ofMillis(200)).maxDelay(Duration.ofSeconds(2)).build()
+ * RetryPolicy.backoff(3, Duration.ofMillis(200)).jitter(0.25)
  * }</pre>
  *
  * <p>The delay before attempt {@code n} (from 2) is {@code initialDelay * multiplier^(n-2)}, capped at
@@ -21,8 +23,9 @@ import java.util.Set;
  */
 public final class RetryPolicy {
 
-    private static final RetryPolicy NONE = new RetryPolicy(1, Duration.ZERO, Duration.ZERO, 1, 0,
-            FailureKind.DEFAULT_RETRY);
+    private static final Duration DEFAULT_INITIAL_DELAY = Duration.ofMillis(100);
+
+    private static final RetryPolicy NONE = builder().initialDelay(Duration.ZERO).multiplier(1).jitter(0).build();
 
     private final int maxAttempts;
     private final Duration initialDelay;
@@ -31,14 +34,13 @@ public final class RetryPolicy {
     private final double jitter;
     private final Set<FailureKind> retryOn;
 
-    private RetryPolicy(int maxAttempts, Duration initialDelay, Duration maxDelay, double multiplier,
-                        double jitter, Set<FailureKind> retryOn) {
-        this.maxAttempts = maxAttempts;
-        this.initialDelay = initialDelay;
-        this.maxDelay = maxDelay;
-        this.multiplier = multiplier;
-        this.jitter = jitter;
-        this.retryOn = retryOn;
+    private RetryPolicy(Builder builder) {
+        this.maxAttempts = builder.maxAttempts;
+        this.initialDelay = builder.initialDelay;
+        this.maxDelay = builder.maxDelay != null ? builder.maxDelay : builder.initialDelay.multipliedBy(30);
+        this.multiplier = builder.multiplier;
+        this.jitter = builder.jitter;
+        this.retryOn = builder.retryOn;
     }
 
     /** One attempt, no retry. */
@@ -52,37 +54,46 @@ public final class RetryPolicy {
      * {@link FailureKind#DEFAULT_RETRY} (timeouts not included: see {@link #retryOn}).
      */
     public static RetryPolicy backoff(int maxAttempts, Duration initialDelay) {
-        if (maxAttempts < 1) {
-            throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
-        }
-        requireNonNegative(initialDelay, "initialDelay");
-        return new RetryPolicy(maxAttempts, initialDelay, initialDelay.multipliedBy(30), 2, 0.5,
-                FailureKind.DEFAULT_RETRY);
+        return builder().maxAttempts(maxAttempts).initialDelay(initialDelay).build();
+    }
+
+    /**
+     * A builder of a policy: one attempt, then (when more are allowed) a first retry after 100 ms,
+     * doubling up to 30 times the first delay, with ±50 % jitter, on {@link FailureKind#DEFAULT_RETRY}.
+     *
+     * <pre>{@code
+     * RetryPolicy.builder().maxAttempts(3).initialDelay(Duration.ofMillis(200)).jitter(0.25).build()
+     * }</pre>
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this policy's settings. */
+    public Builder toBuilder() {
+        Builder builder = new Builder();
+        builder.maxAttempts = maxAttempts;
+        builder.initialDelay = initialDelay;
+        builder.maxDelay = maxDelay;
+        builder.multiplier = multiplier;
+        builder.jitter = jitter;
+        builder.retryOn = retryOn;
+        return builder;
     }
 
     /** A copy whose delays never exceed {@code maxDelay}. */
     public RetryPolicy maxDelay(Duration maxDelay) {
-        requireNonNegative(maxDelay, "maxDelay");
-        if (maxDelay.compareTo(initialDelay) < 0) {
-            throw new IllegalArgumentException("maxDelay " + maxDelay + " is shorter than initialDelay " + initialDelay);
-        }
-        return new RetryPolicy(maxAttempts, initialDelay, maxDelay, multiplier, jitter, retryOn);
+        return toBuilder().maxDelay(maxDelay).build();
     }
 
     /** A copy whose delays grow by {@code multiplier} (at least 1) each retry. */
     public RetryPolicy multiplier(double multiplier) {
-        if (!(multiplier >= 1) || Double.isInfinite(multiplier)) {
-            throw new IllegalArgumentException("multiplier must be at least 1, was " + multiplier);
-        }
-        return new RetryPolicy(maxAttempts, initialDelay, maxDelay, multiplier, jitter, retryOn);
+        return toBuilder().multiplier(multiplier).build();
     }
 
     /** A copy whose delays vary by up to {@code ±jitter} (0 to 1) of themselves. */
     public RetryPolicy jitter(double jitter) {
-        if (!(jitter >= 0 && jitter <= 1)) {
-            throw new IllegalArgumentException("jitter must be between 0 and 1, was " + jitter);
-        }
-        return new RetryPolicy(maxAttempts, initialDelay, maxDelay, multiplier, jitter, retryOn);
+        return toBuilder().jitter(jitter).build();
     }
 
     /**
@@ -92,10 +103,7 @@ public final class RetryPolicy {
      * refuse the same request again.
      */
     public RetryPolicy retryOn(FailureKind first, FailureKind... more) {
-        EnumSet<FailureKind> kinds = EnumSet.of(first, more);
-        kinds.remove(FailureKind.CONTEXT_WINDOW);
-        return new RetryPolicy(maxAttempts, initialDelay, maxDelay, multiplier, jitter,
-                Collections.unmodifiableSet(kinds));
+        return toBuilder().retryOn(first, more).build();
     }
 
     /** Attempts allowed, the first included. */
@@ -158,5 +166,79 @@ public final class RetryPolicy {
         return maxAttempts == 1 ? "RetryPolicy[none]"
                 : "RetryPolicy[maxAttempts=" + maxAttempts + ", initialDelay=" + initialDelay + ", maxDelay="
                 + maxDelay + ", multiplier=" + multiplier + ", jitter=" + jitter + ", retryOn=" + retryOn + "]";
+    }
+
+    /** Builds a {@link RetryPolicy}: the one place its defaults and rules are stated. */
+    public static final class Builder {
+
+        private int maxAttempts = 1;
+        private Duration initialDelay = DEFAULT_INITIAL_DELAY;
+        private Duration maxDelay;
+        private double multiplier = 2;
+        private double jitter = 0.5;
+        private Set<FailureKind> retryOn = FailureKind.DEFAULT_RETRY;
+
+        private Builder() {
+        }
+
+        /** Attempts allowed, the first included: at least 1; 1 (no retry) unless set. */
+        public Builder maxAttempts(int maxAttempts) {
+            if (maxAttempts < 1) {
+                throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
+            }
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        /** The delay before the first retry, before jitter: not negative; 100 ms unless set. */
+        public Builder initialDelay(Duration initialDelay) {
+            requireNonNegative(initialDelay, "initialDelay");
+            this.initialDelay = initialDelay;
+            return this;
+        }
+
+        /** The longest delay: at least the initial delay; 30 times the initial delay unless set. */
+        public Builder maxDelay(Duration maxDelay) {
+            requireNonNegative(maxDelay, "maxDelay");
+            this.maxDelay = maxDelay;
+            return this;
+        }
+
+        /** The growth factor of successive delays: at least 1; 2 unless set. */
+        public Builder multiplier(double multiplier) {
+            if (!(multiplier >= 1) || Double.isInfinite(multiplier)) {
+                throw new IllegalArgumentException("multiplier must be at least 1, was " + multiplier);
+            }
+            this.multiplier = multiplier;
+            return this;
+        }
+
+        /** How far each delay varies, as a share of itself: 0 to 1; 0.5 unless set. */
+        public Builder jitter(double jitter) {
+            if (!(jitter >= 0 && jitter <= 1)) {
+                throw new IllegalArgumentException("jitter must be between 0 and 1, was " + jitter);
+            }
+            this.jitter = jitter;
+            return this;
+        }
+
+        /**
+         * The failure kinds retried; {@link FailureKind#DEFAULT_RETRY} unless set.
+         * {@link FailureKind#CONTEXT_WINDOW} is never retried, even when listed.
+         */
+        public Builder retryOn(FailureKind first, FailureKind... more) {
+            EnumSet<FailureKind> kinds = EnumSet.of(first, more);
+            kinds.remove(FailureKind.CONTEXT_WINDOW);
+            this.retryOn = Collections.unmodifiableSet(kinds);
+            return this;
+        }
+
+        /** The policy, or an {@link IllegalArgumentException} when the maximum delay is shorter than the first. */
+        public RetryPolicy build() {
+            if (maxDelay != null && maxDelay.compareTo(initialDelay) < 0) {
+                throw new IllegalArgumentException("maxDelay " + maxDelay + " is shorter than initialDelay " + initialDelay);
+            }
+            return new RetryPolicy(this);
+        }
     }
 }

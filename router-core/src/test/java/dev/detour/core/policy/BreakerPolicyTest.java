@@ -127,4 +127,19 @@ class BreakerPolicyTest {
         assertThat(defaults.slowCalls(Duration.ofNanos(1), 1).slowCallRate()).isEqualTo(1.0);
         assertThat(defaults.openFor(Duration.ofNanos(1)).openFor()).isEqualTo(Duration.ofNanos(1));
     }
+
+    @Test
+    void theBuilderStartsFromTheDefaultsAndRefusesAWindowTooShortToOpen() {
+        assertThat(BreakerPolicy.builder().build()).hasToString(defaults.toString());
+        BreakerPolicy built = BreakerPolicy.builder().countWindow(5).minimumCalls(5).slowCalls(Duration.ofSeconds(2)).build();
+        assertThat(built.minimumCalls()).isEqualTo(5);
+        assertThat(built.slowCallRate()).isEqualTo(BreakerPolicy.DEFAULT_SLOW_CALL_RATE);
+        assertThatThrownBy(() -> BreakerPolicy.builder().countWindow(5).minimumCalls(10).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("minimumCalls 10 is more than the window (5 calls), so the breaker could never open");
+        assertThat(BreakerPolicy.builder().countWindow(5).build().minimumCalls()).isEqualTo(10);
+        assertThat(BreakerPolicy.builder().timeWindow(Duration.ofSeconds(10)).minimumCalls(100).build().minimumCalls())
+                .isEqualTo(100);
+        assertThat(BreakerPolicy.disabled().toBuilder().countWindow(3).build().enabled()).isFalse();
+    }
 }

@@ -55,4 +55,20 @@ class HedgePolicyTest {
         assertThatThrownBy(() -> HedgePolicy.atPercentile(1.0)).hasMessage("hedge percentile must be between 0 and 1, was 1.0");
         assertThatThrownBy(() -> HedgePolicy.after(Duration.ofMillis(1)).maxHedges(0)).hasMessage("maxHedges must be at least 1, was 0");
     }
+
+    @Test
+    void theBuilderNeedsExactlyOneDelayAndAFloorOnlyForPercentiles() {
+        HedgePolicy adaptive = HedgePolicy.builder().percentile(0.95).build();
+        assertThat(adaptive.adaptive()).isTrue();
+        assertThat(adaptive.floor()).isEqualTo(Duration.ofMillis(1));
+        assertThat(adaptive.maxHedges()).isEqualTo(1);
+        assertThat(HedgePolicy.builder().after(Duration.ofMillis(300)).maxHedges(2).build().floor()).isEqualTo(Duration.ZERO);
+        assertThat(HedgePolicy.atPercentile(0.9).maxHedges(2).percentile()).isEqualTo(0.9);
+        assertThatThrownBy(() -> HedgePolicy.builder().maxHedges(2).build())
+                .hasMessage("give one of after (a fixed delay, e.g. 300ms) or percentile (an adaptive delay, e.g. 0.95)");
+        assertThatThrownBy(() -> HedgePolicy.builder().after(Duration.ofMillis(300)).percentile(0.95).build())
+                .hasMessage("give only one of after (a fixed delay) and percentile (an adaptive delay)");
+        assertThatThrownBy(() -> HedgePolicy.builder().after(Duration.ofMillis(300)).floor(Duration.ofMillis(10)).build())
+                .hasMessage("floor applies only to a percentile hedge; a fixed delay has no floor");
+    }
 }

@@ -60,4 +60,19 @@ class RetryPolicyTest {
         assertThatThrownBy(() -> policy.maxDelay(Duration.ofMillis(10)))
                 .hasMessage("maxDelay PT0.01S is shorter than initialDelay PT0.1S");
     }
+
+    @Test
+    void theBuilderStatesTheDefaultsAndTheRuleOnce() {
+        RetryPolicy built = RetryPolicy.builder().maxAttempts(3).build();
+        assertThat(built.initialDelay()).isEqualTo(Duration.ofMillis(100));
+        assertThat(built.maxDelay()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(built.multiplier()).isEqualTo(2);
+        assertThat(built.jitter()).isEqualTo(0.5);
+        assertThat(built.retryOn()).isEqualTo(FailureKind.DEFAULT_RETRY);
+        assertThat(RetryPolicy.builder().initialDelay(Duration.ofSeconds(1)).build().maxDelay()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(RetryPolicy.builder().build().maxAttempts()).isEqualTo(1);
+        assertThat(policy.toBuilder().jitter(0).build().maxDelay()).isEqualTo(Duration.ofMillis(1000));
+        assertThatThrownBy(() -> RetryPolicy.builder().initialDelay(Duration.ofSeconds(1)).maxDelay(Duration.ofMillis(500)).build())
+                .hasMessage("maxDelay PT0.5S is shorter than initialDelay PT1S");
+    }
 }

@@ -1,24 +1,35 @@
 package dev.detour.http.config;
 
-import java.util.Objects;
+import java.util.List;
 
 /**
  * The admin API: provider state, disable / enable / force-open, config versions, reload, rollback.
  *
  * @param tokenEnv   the environment variable holding the admin token; {@code null} turns the admin
  *                   API off
- * @param pathPrefix where the admin API is served ({@code /admin} unless set)
+ * @param pathPrefix where the admin API is served ({@code /admin} unless set); it cannot hide the
+ *                   router's own paths
  */
 public record AdminConfig(String tokenEnv, String pathPrefix) {
 
     /** The path prefix unless set. */
     public static final String DEFAULT_PATH_PREFIX = "/admin";
 
-    private static final AdminConfig OFF = new AdminConfig(null, DEFAULT_PATH_PREFIX);
+    private static final List<String> RESERVED_PATHS = List.of("/v1", "/routes", "/metrics", "/healthz", "/readyz");
+    private static final AdminConfig OFF = new AdminConfig(null, null);
 
-    /** Checks that the path prefix is set. */
+    /**
+     * Takes the default prefix unless set.
+     *
+     * @throws ConfigException when the prefix would hide the router's own paths
+     */
     public AdminConfig {
-        Objects.requireNonNull(pathPrefix, "pathPrefix");
+        pathPrefix = pathPrefix != null ? pathPrefix : DEFAULT_PATH_PREFIX;
+        for (String reserved : RESERVED_PATHS) {
+            if (pathPrefix.equals(reserved) || pathPrefix.startsWith(reserved + "/")) {
+                throw new ConfigException("path-prefix: '" + pathPrefix + "' would hide the router's own " + reserved + " paths");
+            }
+        }
     }
 
     /** No admin API. */

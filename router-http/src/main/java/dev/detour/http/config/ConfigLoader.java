@@ -51,11 +51,14 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *     tiers: [ { providers: [weather], timeout: 2s } ]
  * }</pre>
  *
- * <p>Field names are the record components' names in kebab-case ({@code max-body-bytes}) or camelCase
- * ({@code maxBodyBytes}). Durations are written {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h} or in
- * ISO-8601 ({@code PT5S}) and must be positive. Names from a fixed vocabulary (types, balances,
- * validators, failure kinds) are matched ignoring case, {@code -} and {@code _}, and stored in their
- * documented form. A field written as {@code null} (or left empty) takes its default.
+ * <p>The document is checked against the JSON Schema {@code dev/detour/http/config/detour-config.schema.json}
+ * (types, ranges, required and unknown fields), then bound to the records, whose constructors build the
+ * core's policies and routes: their builders state the defaults and the rules. Field names are the
+ * record components' names in kebab-case ({@code max-body-bytes}) or camelCase ({@code maxBodyBytes}).
+ * Durations are written {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h} or in ISO-8601 ({@code PT5S})
+ * and must be positive. Names from a fixed vocabulary (types, balances, validators, failure kinds) are
+ * matched ignoring case, {@code -} and {@code _}, and stored in their documented form. A field written
+ * as {@code null} (or left empty) takes its default.
  *
  * <p>A problem reads {@code source: path: what is wrong}, e.g.
  * {@code detour.yaml: routes[0].tiers[1].timeout: '5x' is not a duration (use e.g. 250ms, 5s, 2m, 1h)};

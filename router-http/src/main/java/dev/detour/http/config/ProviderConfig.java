@@ -1,5 +1,7 @@
 package dev.detour.http.config;
 
+import dev.detour.llm.ContinuationMode;
+import dev.detour.llm.HttpSettings;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -20,36 +22,77 @@ import java.util.Objects;
  * @param costPerCall        the cost of one call (0 unless set)
  * @param costPerInputToken  the cost of one prompt token (0 unless set)
  * @param costPerOutputToken the cost of one completion token (0 unless set)
- * @param maxConnections     its connection pool's size (256 unless set)
- * @param maxIdleTime        how long an idle pooled connection is kept (30 s unless set)
+ * @param maxConnections     its connection pool's size ({@link HttpSettings}' 256 unless set)
+ * @param maxIdleTime        how long an idle pooled connection is kept ({@link HttpSettings}' 30 s unless set)
  * @param headers            headers sent with every call, in the order given
  * @param continuation       how it continues an answer another provider's stream cut off:
  *                           {@code prefill}, {@code instruction} or {@code none}; {@code null} for its
  *                           type's default ({@code prefill} for anthropic, {@code instruction} for openai)
  */
 public record ProviderConfig(String name, String type, String baseUrl, String apiKeyEnv, String model,
-                             double weight, double costPerCall, double costPerInputToken,
-                             double costPerOutputToken, int maxConnections, Duration maxIdleTime,
+                             Double weight, Double costPerCall, Double costPerInputToken,
+                             Double costPerOutputToken, Integer maxConnections, Duration maxIdleTime,
                              Map<String, String> headers, String continuation) {
 
-    /** The OpenAI-compatible type. */
-    public static final String OPENAI = "openai";
-    /** The Anthropic Messages type. */
-    public static final String ANTHROPIC = "anthropic";
-    /** The plain JSON API type. */
-    public static final String HTTP = "http";
+    /** The kinds of provider. */
+    public enum Type {
+        /** Any OpenAI-compatible chat API. */
+        OPENAI,
+        /** Anthropic's Messages API. */
+        ANTHROPIC,
+        /** A plain JSON API, for json-routes. */
+        HTTP
+    }
 
-    /** Checks that the name, type, base URL and idle time are set, and copies the headers. */
+    /**
+     * Checks that the name, type and base URL are set, takes the defaults of what is null (the pool's
+     * from {@link HttpSettings}), and copies the headers.
+     */
     public ProviderConfig {
         Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(type, "type");
-        Objects.requireNonNull(baseUrl, "baseUrl");
-        Objects.requireNonNull(maxIdleTime, "maxIdleTime");
-        headers = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(headers, "headers")));
+        type = Words.canonical(Type.class, Objects.requireNonNull(type, "type"));
+        HttpSettings settings = HttpSettings.of(Objects.requireNonNull(baseUrl, "baseUrl"));
+        weight = weight != null ? weight : 1;
+        costPerCall = costPerCall != null ? costPerCall : 0;
+        costPerInputToken = costPerInputToken != null ? costPerInputToken : 0;
+        costPerOutputToken = costPerOutputToken != null ? costPerOutputToken : 0;
+        maxConnections = maxConnections != null ? maxConnections : settings.maxConnections();
+        maxIdleTime = maxIdleTime != null ? maxIdleTime : settings.maxIdleTime();
+        headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers == null ? Map.of() : headers));
+        continuation = continuation == null ? null : Words.canonical(ContinuationMode.class, continuation);
+    }
+
+    /** A provider with every number set. */
+    public ProviderConfig(String name, String type, String baseUrl, String apiKeyEnv, String model, double weight,
+                          double costPerCall, double costPerInputToken, double costPerOutputToken, int maxConnections,
+                          Duration maxIdleTime, Map<String, String> headers, String continuation) {
+        this(name, type, baseUrl, apiKeyEnv, model, Double.valueOf(weight), Double.valueOf(costPerCall),
+                Double.valueOf(costPerInputToken), Double.valueOf(costPerOutputToken), Integer.valueOf(maxConnections),
+                maxIdleTime, headers, continuation);
+    }
+
+    /** Its type. */
+    public Type kind() {
+        return Words.value(Type.class, type);
     }
 
     /** Whether it speaks a chat API ({@code openai} or {@code anthropic}), so serves routes. */
     public boolean isChat() {
-        return OPENAI.equals(type) || ANTHROPIC.equals(type);
+        return kind() != Type.HTTP;
+    }
+
+    /** How it continues an answer, or null for its type's default. */
+    public ContinuationMode continuationMode() {
+        return continuation == null ? null : Words.value(ContinuationMode.class, continuation);
+    }
+
+    /** How to reach it: its base URL, pool and headers. */
+    public HttpSettings settings() {
+        HttpSettings settings = HttpSettings.of(baseUrl);
+        settings = settings.pool(maxConnections, settings.maxPending()).maxIdleTime(maxIdleTime);
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            settings = settings.header(header.getKey(), header.getValue());
+        }
+        return settings;
     }
 }

@@ -2,7 +2,7 @@ package dev.detour.http.config;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
+import java.util.Locale;
 
 /**
  * The HTTP server.
@@ -15,8 +15,8 @@ import java.util.Objects;
  *                         ({@code x-user-id} and {@code x-session-id} unless set)
  * @param maxInFlight      the most API requests served at once (1024 unless set); beyond it, 429
  */
-public record ServerConfig(String host, int port, long maxBodyBytes, Duration shutdownGrace,
-                           List<String> propagateHeaders, int maxInFlight) {
+public record ServerConfig(String host, Integer port, Long maxBodyBytes, Duration shutdownGrace,
+                           List<String> propagateHeaders, Integer maxInFlight) {
 
     /** The address bound unless set. */
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -28,18 +28,26 @@ public record ServerConfig(String host, int port, long maxBodyBytes, Duration sh
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
     /** The propagated headers unless set. */
     public static final List<String> DEFAULT_PROPAGATE_HEADERS = List.of("x-user-id", "x-session-id");
-
     /** The most API requests served at once unless set. */
     public static final int DEFAULT_MAX_IN_FLIGHT = 1024;
 
-    private static final ServerConfig DEFAULTS = new ServerConfig(DEFAULT_HOST, DEFAULT_PORT,
-            DEFAULT_MAX_BODY_BYTES, DEFAULT_SHUTDOWN_GRACE, DEFAULT_PROPAGATE_HEADERS, DEFAULT_MAX_IN_FLIGHT);
+    private static final ServerConfig DEFAULTS = new ServerConfig(null, null, null, null, null, null);
 
-    /** Checks that no component is null and copies the header list. */
+    /** Takes the default of what is null and copies the header list, in lower case. */
     public ServerConfig {
-        Objects.requireNonNull(host, "host");
-        Objects.requireNonNull(shutdownGrace, "shutdownGrace");
-        propagateHeaders = List.copyOf(propagateHeaders);
+        host = host != null ? host : DEFAULT_HOST;
+        port = port != null ? port : DEFAULT_PORT;
+        maxBodyBytes = maxBodyBytes != null ? maxBodyBytes : DEFAULT_MAX_BODY_BYTES;
+        shutdownGrace = shutdownGrace != null ? shutdownGrace : DEFAULT_SHUTDOWN_GRACE;
+        propagateHeaders = propagateHeaders == null ? DEFAULT_PROPAGATE_HEADERS
+                : propagateHeaders.stream().map(header -> header.toLowerCase(Locale.ROOT)).toList();
+        maxInFlight = maxInFlight != null ? maxInFlight : DEFAULT_MAX_IN_FLIGHT;
+    }
+
+    /** A server with every field set. */
+    public ServerConfig(String host, int port, long maxBodyBytes, Duration shutdownGrace, List<String> propagateHeaders,
+                        int maxInFlight) {
+        this(host, Integer.valueOf(port), Long.valueOf(maxBodyBytes), shutdownGrace, propagateHeaders, Integer.valueOf(maxInFlight));
     }
 
     /** Every field at its default: {@code 127.0.0.1:8080}, 1 MiB, 10 s, user and session headers, 1024 in flight. */

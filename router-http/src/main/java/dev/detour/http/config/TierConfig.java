@@ -1,8 +1,11 @@
 package dev.detour.http.config;
 
+import dev.detour.core.Provider;
+import dev.detour.core.Tier;
+import dev.detour.core.policy.Balancer;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
+import java.util.Map;
 
 /**
  * One tier of a route: providers tried before the next tier.
@@ -22,19 +25,32 @@ import java.util.Objects;
 public record TierConfig(List<String> providers, Duration timeout, String balance, RetryConfig retry,
                          HedgeConfig hedge, Duration firstTokenTimeout) {
 
-    /** The balance that keeps the providers in the order given. */
-    public static final String ORDERED = "ordered";
-    /** The balance that rotates the first provider per request. */
-    public static final String ROUND_ROBIN = "round-robin";
-    /** The balance that picks the first provider by the providers' weights. */
-    public static final String WEIGHTED = "weighted";
-    /** The balance that puts the provider with the lowest latency first. */
-    public static final String LEAST_LATENCY = "least-latency";
+    /** How a tier orders its providers for each request. */
+    public enum Balance {
+        /** In the order given. */
+        ORDERED,
+        /** The first provider rotates per request. */
+        ROUND_ROBIN,
+        /** The first provider is drawn by the providers' weights. */
+        WEIGHTED,
+        /** The provider with the lowest recent latency first. */
+        LEAST_LATENCY;
 
-    /** Checks that the providers and balance are set, and copies the list. */
+        /** The balancer, weighing providers by {@code weights}. */
+        Balancer balancer(Map<String, Double> weights) {
+            return switch (this) {
+                case ORDERED -> Balancer.ordered();
+                case ROUND_ROBIN -> Balancer.roundRobin();
+                case WEIGHTED -> Balancer.weighted(weights);
+                case LEAST_LATENCY -> Balancer.leastLatency();
+            };
+        }
+    }
+
+    /** Copies the providers and takes the ordered balance unless set. */
     public TierConfig {
         providers = List.copyOf(providers);
-        Objects.requireNonNull(balance, "balance");
+        balance = balance == null ? Words.word(Balance.ORDERED) : Words.canonical(Balance.class, balance);
     }
 
     /** A tier whose streams use {@code timeout} for their first token. */
@@ -45,5 +61,23 @@ public record TierConfig(List<String> providers, Duration timeout, String balanc
     /** The timeout of a streaming attempt: {@code firstTokenTimeout}, else {@code timeout} (either may be null). */
     public Duration streamTimeout() {
         return firstTokenTimeout != null ? firstTokenTimeout : timeout;
+    }
+
+    /**
+     * The core tier of {@code providers} (this tier's, built for one kind of call) with {@code timeout}
+     * when set, and this tier's retry, hedge and balance, weighing providers by {@code weights}.
+     */
+    public <I, O> Tier<I, O> tier(List<? extends Provider<I, O>> providers, Duration timeout, Map<String, Double> weights) {
+        Tier.Builder<I, O> tier = Tier.builder(providers);
+        if (timeout != null) {
+            tier.timeout(timeout);
+        }
+        if (retry != null) {
+            tier.retry(retry.policy());
+        }
+        if (hedge != null) {
+            tier.hedge(hedge.policy());
+        }
+        return tier.balance(Words.value(Balance.class, balance).balancer(weights)).build();
     }
 }

@@ -6,19 +6,13 @@ import dev.detour.core.Route;
 import dev.detour.core.RouteEvent;
 import dev.detour.core.Router;
 import dev.detour.core.Tier;
-import dev.detour.core.policy.Balancer;
-import dev.detour.core.policy.BreakerPolicy;
-import dev.detour.core.policy.HedgePolicy;
-import dev.detour.core.policy.RetryPolicy;
 import dev.detour.core.stream.Started;
 import dev.detour.core.stream.StreamRoute;
 import dev.detour.core.telemetry.RouteMetrics;
 import dev.detour.http.config.BreakerConfig;
 import dev.detour.http.config.GatewayConfig;
-import dev.detour.http.config.HedgeConfig;
 import dev.detour.http.config.JsonRouteConfig;
 import dev.detour.http.config.ProviderConfig;
-import dev.detour.http.config.RetryConfig;
 import dev.detour.http.config.RouteConfig;
 import dev.detour.http.config.TierConfig;
 import dev.detour.llm.ApiKey;
@@ -28,21 +22,18 @@ import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
 import dev.detour.llm.ChatStreams;
 import dev.detour.llm.ContinuationMode;
-import dev.detour.llm.HttpSettings;
+import dev.detour.llm.ProviderBuilder;
 import dev.detour.llm.Usage;
 import dev.detour.llm.anthropic.AnthropicProvider;
 import dev.detour.llm.openai.OpenAiProvider;
 import dev.detour.llm.validate.ChatValidators;
 import dev.detour.llm.validate.Confidence;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -78,7 +69,7 @@ public final class Gateway {
      */
     public static Router router(BreakerConfig breaker, MeterRegistry registry, RecentEvents events) {
         return Router.builder()
-                .breaker(breaker(breaker))
+                .breaker(breaker.policy())
                 .listener(new RouteMetrics(registry))
                 .listener(events)
                 .build();
@@ -94,8 +85,8 @@ public final class Gateway {
         Map<String, ChatProvider> providers = new LinkedHashMap<>();
         Map<String, HttpJsonProvider> backends = new LinkedHashMap<>();
         config.providers().forEach((name, provider) -> {
-            if ("http".equals(provider.type())) {
-                backends.put(name, new HttpJsonProvider(name, settings(provider)));
+            if (!provider.isChat()) {
+                backends.put(name, new HttpJsonProvider(name, provider.settings()));
             } else {
                 providers.put(name, chatProvider(provider, environment));
             }
@@ -143,80 +134,44 @@ public final class Gateway {
         return aliases;
     }
 
-    private static BreakerPolicy breaker(BreakerConfig breaker) {
-        if (breaker == null) {
-            return BreakerPolicy.defaults();
-        }
-        BreakerPolicy policy = BreakerPolicy.defaults()
-                .countWindow(breaker.window())
-                .minimumCalls(breaker.minimumCalls())
-                .failureRate(breaker.failureRate())
-                .openFor(breaker.openFor())
-                .halfOpenProbes(breaker.halfOpenProbes());
-        return breaker.slowCall() == null ? policy : policy.slowCalls(breaker.slowCall(), breaker.slowCallRate());
-    }
-
-    private static HttpSettings settings(ProviderConfig provider) {
-        HttpSettings settings = HttpSettings.of(provider.baseUrl())
-                .pool(provider.maxConnections(), 1024)
-                .maxIdleTime(provider.maxIdleTime());
-        for (Map.Entry<String, String> header : provider.headers().entrySet()) {
-            settings = settings.header(header.getKey(), header.getValue());
-        }
-        return settings;
-    }
-
     private static Route<JsonCall, JsonAnswer> jsonRoute(Router router, JsonRouteConfig config,
                                                          Map<String, HttpJsonProvider> backends,
                                                          Map<String, ProviderConfig> settings) {
         Route.Builder<JsonCall, JsonAnswer> route = router.<JsonCall, JsonAnswer>route("routes/" + config.name())
                 .deadline(config.deadline());
         for (TierConfig tier : config.tiers()) {
-            List<Provider<JsonCall, JsonAnswer>> providers = new ArrayList<>();
-            Map<String, Double> weights = new LinkedHashMap<>();
-            for (String name : tier.providers()) {
-                providers.add(backends.get(name));
-                weights.put(name, settings.get(name).weight());
-            }
-            route.tier(tier(Tier.of(providers), tier, tier.timeout(), weights));
+            route.tier(tier.tier(tier.providers().stream().map(backends::get).toList(), tier.timeout(), weights(tier, settings)));
         }
         if (config.lastKnownGood() != null) {
             route.lastKnownGood(JsonCall::key, config.lastKnownGood());
         }
         if (config.defaultBody() != null) {
-            route.defaultAnswer(new JsonAnswer(200, "application/json",
-                    config.defaultBody().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            route.defaultAnswer(new JsonAnswer(200, "application/json", config.defaultBody().getBytes(StandardCharsets.UTF_8)));
         }
         return route.build();
     }
 
     private static ChatProvider chatProvider(ProviderConfig provider, Function<String, String> environment) {
-        HttpSettings settings = settings(provider);
         ApiKey key = provider.apiKeyEnv() == null ? null : ApiKey.fromEnv(provider.apiKeyEnv(), environment);
-        if ("anthropic".equals(provider.type())) {
-            AnthropicProvider.Builder builder = AnthropicProvider.builder(provider.name(), settings);
-            if (key != null) {
-                builder.apiKey(key);
-            }
-            if (provider.model() != null) {
-                builder.model(provider.model());
-            }
-            if (provider.continuation() != null) {
-                builder.continuation(continuation(provider));
-            }
-            return builder.build();
-        }
-        OpenAiProvider.Builder builder = OpenAiProvider.builder(provider.name(), settings);
+        return switch (provider.kind()) {
+            case ANTHROPIC -> configure(AnthropicProvider.builder(provider.name(), provider.settings()), provider, key).build();
+            case OPENAI -> configure(OpenAiProvider.builder(provider.name(), provider.settings()), provider, key).build();
+            case HTTP -> throw new IllegalArgumentException("'" + provider.name() + "' is an http provider, not a chat provider");
+        };
+    }
+
+    /** Sets on {@code builder} what {@code provider} sets: its key, model and continuation. */
+    private static <B extends ProviderBuilder<B>> B configure(B builder, ProviderConfig provider, ApiKey key) {
         if (key != null) {
             builder.apiKey(key);
         }
         if (provider.model() != null) {
             builder.model(provider.model());
         }
-        if (provider.continuation() != null) {
-            builder.continuation(continuation(provider));
+        if (provider.continuationMode() != null) {
+            builder.continuation(provider.continuationMode());
         }
-        return builder.build();
+        return builder;
     }
 
     private static ChatRoute chatRoute(Router router, RouteConfig config, Map<String, ChatProvider> providers,
@@ -225,49 +180,28 @@ public final class Gateway {
                 .deadline(config.deadline());
         Route.Builder<ChatRequest, Started<ChatChunk>> streaming = router.<ChatRequest, Started<ChatChunk>>route(config.alias())
                 .deadline(config.streamDeadline());
-        boolean emptyFails = !RouteConfig.EMPTY_ALLOW.equals(config.emptyAnswers()) || config.validators().contains("nonEmpty");
+        boolean emptyFails = config.emptyAnswersFallBack() || config.checks().contains(RouteConfig.Validator.NON_EMPTY);
+        Function<String, Provider<ChatRequest, ChatResponse>> wholeProvider = name -> whole(providers.get(name), settings.get(name));
+        Function<String, Provider<ChatRequest, Started<ChatChunk>>> streamProvider =
+                name -> streaming(providers.get(name), settings.get(name), emptyFails);
         for (TierConfig tier : config.tiers()) {
-            List<Provider<ChatRequest, ChatResponse>> wholeTier = new ArrayList<>();
-            List<Provider<ChatRequest, Started<ChatChunk>>> streamTier = new ArrayList<>();
-            Map<String, Double> weights = new LinkedHashMap<>();
-            for (String name : tier.providers()) {
-                wholeTier.add(whole(providers.get(name), settings.get(name)));
-                streamTier.add(streaming(providers.get(name), settings.get(name), emptyFails));
-                weights.put(name, settings.get(name).weight());
-            }
-            whole.tier(tier(Tier.of(wholeTier), tier, tier.timeout(), weights));
-            streaming.tier(tier(Tier.of(streamTier), tier, tier.streamTimeout(), weights));
+            whole.tier(tier.tier(tier.providers().stream().map(wholeProvider).toList(), tier.timeout(), weights(tier, settings)));
+            streaming.tier(tier.tier(tier.providers().stream().map(streamProvider).toList(), tier.streamTimeout(),
+                    weights(tier, settings)));
         }
         if (!config.onContextWindow().isEmpty()) {
-            List<Provider<ChatRequest, ChatResponse>> wholeLarger = new ArrayList<>();
-            List<Provider<ChatRequest, Started<ChatChunk>>> streamLarger = new ArrayList<>();
-            for (String name : config.onContextWindow()) {
-                wholeLarger.add(whole(providers.get(name), settings.get(name)));
-                streamLarger.add(streaming(providers.get(name), settings.get(name), emptyFails));
-            }
-            whole.onContextWindow(Tier.of(wholeLarger));
-            streaming.onContextWindow(Tier.of(streamLarger));
+            whole.onContextWindow(Tier.of(config.onContextWindow().stream().map(wholeProvider).toList()));
+            streaming.onContextWindow(Tier.of(config.onContextWindow().stream().map(streamProvider).toList()));
         }
-        if (!RouteConfig.EMPTY_ALLOW.equals(config.emptyAnswers()) && !config.validators().contains("nonEmpty")) {
+        if (config.emptyAnswersFallBack() && !config.checks().contains(RouteConfig.Validator.NON_EMPTY)) {
             whole.validate(ChatValidators.nonEmpty());
         }
-        if (config.fallbackOn() != null && !config.fallbackOn().isEmpty()) {
-            Set<FailureKind> kinds = EnumSet.noneOf(FailureKind.class);
-            config.fallbackOn().forEach(kind -> kinds.add(kind(kind)));
-            FailureKind first = kinds.iterator().next();
-            whole.fallbackOn(first, kinds.toArray(new FailureKind[0]));
-            streaming.fallbackOn(first, kinds.toArray(new FailureKind[0]));
+        FailureKind[] fallbackOn = config.fallbackKinds();
+        if (fallbackOn != null) {
+            whole.fallbackOn(fallbackOn[0], fallbackOn);
+            streaming.fallbackOn(fallbackOn[0], fallbackOn);
         }
-        for (String validator : config.validators()) {
-            switch (validator) {
-                case "nonEmpty" -> whole.validate(ChatValidators.nonEmpty());
-                case "finishedNormally" -> whole.validate(ChatValidators.finishedNormally());
-                case "validJson" -> whole.validate(ChatValidators.validJson());
-                case "requestedFormat" -> whole.validate(ChatValidators.matchesRequestedFormat());
-                case "noRefusal" -> whole.validate(ChatValidators.noRefusal(ChatValidators.commonRefusals()));
-                default -> throw new IllegalArgumentException("route '" + config.alias() + "': unknown validator " + validator);
-            }
-        }
+        config.checks().forEach(check -> check.addTo(whole));
         if (config.confidenceFloor() != null) {
             whole.confidenceFloor(config.confidenceFloor(), Confidence.fromLogprobs());
         }
@@ -288,43 +222,20 @@ public final class Gateway {
         if (config.defaultAnswer() != null) {
             whole.defaultAnswer(ChatResponse.of("detour-default", config.alias(), config.defaultAnswer(), "stop", Usage.NONE));
         }
-        StreamRoute.Builder<ChatRequest, ChatChunk> stream = RouteConfig.MID_STREAM_CONTINUE.equals(config.midStream())
+        StreamRoute.Builder<ChatRequest, ChatChunk> stream = config.continuesMidStream()
                 ? ChatStreams.continuing(streaming.build(), name -> providers.get(name).continuation() != ContinuationMode.NONE)
                 : ChatStreams.failing(streaming.build());
         stream.idleTimeout(config.idleTimeout());
-        if (RouteConfig.MALFORMED_FAIL.equals(config.malformedEvents())) {
+        if (config.malformedEventsFail()) {
             stream.failWhen(ChatChunk::isMalformed);
         }
         return new ChatRoute(config, whole.build(), stream.build());
     }
 
-    private static <I, O> Tier<I, O> tier(Tier<I, O> tier, TierConfig config, Duration timeout, Map<String, Double> weights) {
-        if (timeout != null) {
-            tier = tier.timeout(timeout);
-        }
-        RetryConfig retry = config.retry();
-        if (retry != null) {
-            RetryPolicy policy = RetryPolicy.backoff(retry.attempts(), retry.backoff()).maxDelay(retry.maxBackoff());
-            if (retry.retryOn() != null && !retry.retryOn().isEmpty()) {
-                FailureKind[] kinds = retry.retryOn().stream().map(Gateway::kind).toArray(FailureKind[]::new);
-                policy = policy.retryOn(kinds[0], kinds);
-            }
-            tier = tier.retry(policy);
-        }
-        HedgeConfig hedge = config.hedge();
-        if (hedge != null) {
-            HedgePolicy policy = hedge.after() != null ? HedgePolicy.after(hedge.after()) : HedgePolicy.atPercentile(hedge.percentile());
-            if (hedge.floor() != null && hedge.after() == null) {
-                policy = policy.floor(hedge.floor());
-            }
-            tier = tier.hedge(policy.maxHedges(hedge.maxHedges()));
-        }
-        return switch (config.balance()) {
-            case "round-robin" -> tier.balance(Balancer.roundRobin());
-            case "weighted" -> tier.balance(Balancer.weighted(weights));
-            case "least-latency" -> tier.balance(Balancer.leastLatency());
-            default -> tier;
-        };
+    private static Map<String, Double> weights(TierConfig tier, Map<String, ProviderConfig> settings) {
+        Map<String, Double> weights = new LinkedHashMap<>();
+        tier.providers().forEach(name -> weights.put(name, settings.get(name).weight()));
+        return weights;
     }
 
     private static Provider<ChatRequest, ChatResponse> whole(ChatProvider chat, ProviderConfig provider) {
@@ -334,14 +245,6 @@ public final class Gateway {
     private static Provider<ChatRequest, Started<ChatChunk>> streaming(ChatProvider chat, ProviderConfig provider,
                                                                        boolean emptyFails) {
         return ChatStreams.streaming(chat, emptyFails).withCost(provider.costPerCall(), started -> 0);
-    }
-
-    private static ContinuationMode continuation(ProviderConfig provider) {
-        return ContinuationMode.valueOf(provider.continuation().toUpperCase(Locale.ROOT));
-    }
-
-    private static FailureKind kind(String name) {
-        return FailureKind.valueOf(name.toUpperCase(Locale.ROOT));
     }
 
     private static double tokens(Usage usage, ProviderConfig provider) {
