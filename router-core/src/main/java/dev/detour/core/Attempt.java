@@ -1,5 +1,6 @@
 package dev.detour.core;
 
+import dev.detour.core.policy.FailureKind;
 import java.time.Duration;
 import java.util.List;
 

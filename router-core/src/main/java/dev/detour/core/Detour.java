@@ -2,9 +2,10 @@ package dev.detour.core;
 
 import dev.detour.core.policy.BreakerPolicy;
 import dev.detour.core.policy.Budget;
-import dev.detour.core.policy.CircuitBreaker;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.core.policy.HedgePolicy;
 import dev.detour.core.policy.RetryPolicy;
+import dev.detour.core.spi.CircuitBreaker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;

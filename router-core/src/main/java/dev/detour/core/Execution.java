@@ -7,6 +7,7 @@ import dev.detour.core.internal.Judgement;
 import dev.detour.core.internal.Race;
 import dev.detour.core.internal.Trail;
 import dev.detour.core.internal.Verdict;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.core.policy.HedgePolicy;
 import java.time.Duration;
 import java.util.List;

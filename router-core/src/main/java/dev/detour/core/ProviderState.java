@@ -1,8 +1,10 @@
 package dev.detour.core;
 
+import dev.detour.core.internal.BudgetTracker;
 import dev.detour.core.policy.Budget;
-import dev.detour.core.policy.CircuitBreaker;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.core.policy.LatencyWindow;
+import dev.detour.core.spi.CircuitBreaker;
 import java.time.Duration;
 
 /** One provider's shared state in a router: breaker, budgets, latency and error statistics, operator flag. */
@@ -16,8 +18,8 @@ final class ProviderState {
 
     final String name;
     final CircuitBreaker breaker;
-    final Budget.Tracker retries;
-    final Budget.Tracker hedges;
+    final BudgetTracker retries;
+    final BudgetTracker hedges;
     final LatencyWindow latencies = new LatencyWindow(WINDOW);
     private volatile boolean disabled;
     private double latencyEwma = Double.NaN;
@@ -26,8 +28,8 @@ final class ProviderState {
     ProviderState(String name, CircuitBreaker breaker, Budget retries, Budget hedges) {
         this.name = name;
         this.breaker = breaker;
-        this.retries = retries.tracker();
-        this.hedges = hedges.tracker();
+        this.retries = new BudgetTracker(retries);
+        this.hedges = new BudgetTracker(hedges);
     }
 
     boolean disabled() {

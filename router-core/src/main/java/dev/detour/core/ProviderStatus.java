@@ -1,6 +1,6 @@
 package dev.detour.core;
 
-import dev.detour.core.policy.CircuitBreaker;
+import dev.detour.core.spi.CircuitBreaker;
 import java.time.Duration;
 
 /**

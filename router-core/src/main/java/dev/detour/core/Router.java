@@ -1,11 +1,12 @@
 package dev.detour.core;
 
-import dev.detour.core.policy.Balancer;
 import dev.detour.core.internal.Engine;
+import dev.detour.core.internal.InMemoryBreakerStore;
+import dev.detour.core.policy.Balancer;
 import dev.detour.core.policy.BreakerPolicy;
 import dev.detour.core.policy.BreakerState;
-import dev.detour.core.policy.BreakerStore;
 import dev.detour.core.policy.Budget;
+import dev.detour.core.spi.BreakerStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -297,7 +298,7 @@ public final class Router {
         /** The router. */
         public Router build() {
             if (breakerStore == null) {
-                breakerStore = BreakerStore.inMemory();
+                breakerStore = new InMemoryBreakerStore();
             }
             return new Router(this);
         }

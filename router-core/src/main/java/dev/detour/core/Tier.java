@@ -1,6 +1,7 @@
 package dev.detour.core;
 
 import dev.detour.core.policy.Balancer;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.core.policy.HedgePolicy;
 import dev.detour.core.policy.RetryPolicy;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.detour.core;
 
+import dev.detour.core.policy.FailureKind;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;

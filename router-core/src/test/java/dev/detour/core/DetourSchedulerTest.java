@@ -2,13 +2,14 @@ package dev.detour.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.detour.core.policy.BreakerListener;
+import dev.detour.core.internal.InMemoryBreakerStore;
 import dev.detour.core.policy.BreakerPolicy;
 import dev.detour.core.policy.BreakerState;
-import dev.detour.core.policy.BreakerStore;
-import dev.detour.core.policy.CircuitBreaker;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.core.policy.HedgePolicy;
 import dev.detour.core.policy.RetryPolicy;
+import dev.detour.core.spi.BreakerListener;
+import dev.detour.core.spi.CircuitBreaker;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -77,7 +78,7 @@ class DetourSchedulerTest {
     @Test
     void circuitBreakerTimesOutAndClocksOnTheGivenScheduler() {
         clock.advanceTimeBy(Duration.ofSeconds(1));
-        CircuitBreaker breaker = BreakerStore.inMemory().breaker("source",
+        CircuitBreaker breaker = new InMemoryBreakerStore().breaker("source",
                 BreakerPolicy.defaults().countWindow(1).minimumCalls(1), BreakerListener.none());
         AtomicReference<Throwable> failed = new AtomicReference<>();
 

@@ -2,12 +2,13 @@ package dev.detour.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.detour.core.policy.BreakerListener;
+import dev.detour.core.internal.InMemoryBreakerStore;
 import dev.detour.core.policy.BreakerPolicy;
-import dev.detour.core.policy.BreakerStore;
-import dev.detour.core.policy.CircuitBreaker;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.core.policy.HedgePolicy;
 import dev.detour.core.policy.RetryPolicy;
+import dev.detour.core.spi.BreakerListener;
+import dev.detour.core.spi.CircuitBreaker;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -146,7 +147,7 @@ class DetourTest {
 
     @Test
     void anOpenBreakerFailsFastWithoutSubscribingAndACancelIsNotAFailure() {
-        CircuitBreaker breaker = BreakerStore.inMemory().breaker("weather",
+        CircuitBreaker breaker = new InMemoryBreakerStore().breaker("weather",
                 BreakerPolicy.defaults().countWindow(2).minimumCalls(2), BreakerListener.none());
         AtomicInteger subscriptions = new AtomicInteger();
         Mono<String> down = Mono.defer(() -> {

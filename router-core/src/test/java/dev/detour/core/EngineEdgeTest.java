@@ -3,15 +3,16 @@ package dev.detour.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
+import dev.detour.core.internal.InMemoryBreakerStore;
 import dev.detour.core.policy.Balancer;
-import dev.detour.core.policy.BreakerListener;
 import dev.detour.core.policy.BreakerPolicy;
 import dev.detour.core.policy.BreakerState;
-import dev.detour.core.policy.BreakerStore;
 import dev.detour.core.policy.Budget;
-import dev.detour.core.policy.CircuitBreaker;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.core.policy.HedgePolicy;
 import dev.detour.core.policy.RetryPolicy;
+import dev.detour.core.spi.BreakerListener;
+import dev.detour.core.spi.CircuitBreaker;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
@@ -252,7 +253,7 @@ class EngineEdgeTest {
 
     @Test
     void aStandaloneBreakerWithItsTimeoutInsideTripsOnAHangingSource() {
-        CircuitBreaker breaker = BreakerStore.inMemory().breaker("p",
+        CircuitBreaker breaker = new InMemoryBreakerStore().breaker("p",
                 BreakerPolicy.defaults().countWindow(4).minimumCalls(4), BreakerListener.none());
         for (int i = 0; i < 4; i++) {
             StepVerifier.withVirtualTime(() -> Mono.<String>never()

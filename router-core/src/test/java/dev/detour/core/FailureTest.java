@@ -3,6 +3,7 @@ package dev.detour.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.detour.core.policy.FailureKind;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.time.Duration;

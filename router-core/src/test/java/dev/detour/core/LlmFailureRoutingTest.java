@@ -5,6 +5,7 @@ import static dev.detour.core.Scripted.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.detour.core.policy.FailureKind;
 import dev.detour.core.policy.RetryPolicy;
 import dev.detour.core.stream.Started;
 import dev.detour.core.stream.StreamRoute;

@@ -2,10 +2,11 @@ package dev.detour.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.detour.core.policy.BreakerListener;
+import dev.detour.core.internal.InMemoryBreakerStore;
 import dev.detour.core.policy.BreakerPolicy;
-import dev.detour.core.policy.BreakerStore;
 import dev.detour.core.policy.Budget;
+import dev.detour.core.policy.FailureKind;
+import dev.detour.core.spi.BreakerListener;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -14,7 +15,7 @@ import reactor.core.publisher.Mono;
 class ProviderStateTest {
 
     private final ProviderState state = new ProviderState("p",
-            BreakerStore.inMemory().breaker("p", BreakerPolicy.defaults(), BreakerListener.none()),
+            new InMemoryBreakerStore().breaker("p", BreakerPolicy.defaults(), BreakerListener.none()),
             Budget.unlimited(), Budget.unlimited());
 
     @Test

@@ -5,9 +5,10 @@ import static dev.detour.core.Scripted.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.detour.core.policy.BreakerPolicy;
 import dev.detour.core.policy.Balancer;
+import dev.detour.core.policy.BreakerPolicy;
 import dev.detour.core.policy.Budget;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.core.policy.HedgePolicy;
 import dev.detour.core.policy.RetryPolicy;
 import java.io.IOException;

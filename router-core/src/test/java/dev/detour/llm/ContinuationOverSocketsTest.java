@@ -3,10 +3,10 @@ package dev.detour.llm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
-import dev.detour.core.FailureKind;
 import dev.detour.core.Router;
 import dev.detour.core.Tier;
 import dev.detour.core.policy.BreakerPolicy;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.core.stream.Failover;
 import dev.detour.core.stream.MidStreamException;
 import dev.detour.core.stream.Started;

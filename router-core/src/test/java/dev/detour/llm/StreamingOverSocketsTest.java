@@ -161,7 +161,7 @@ class StreamingOverSocketsTest {
         AnthropicProvider alsoRejected = AnthropicProvider.builder("anthropic", HttpSettings.of(sim.baseUrl() + "/v1"))
                 .apiKey(ApiKey.of(wrongKey)).model("claude").build();
         StreamRoute<ChatRequest, ChatChunk> chat = ChatStreams.failing(router.<ChatRequest, Started<ChatChunk>>route("chat")
-                .fallbackOn(dev.detour.core.FailureKind.CLIENT_ERROR)
+                .fallbackOn(dev.detour.core.policy.FailureKind.CLIENT_ERROR)
                 .tier(ChatStreams.streaming(rejected))
                 .tier(ChatStreams.streaming(alsoRejected))
                 .tier(ChatStreams.streaming(openai("good", "dies")))

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.ProviderStatus;
 import dev.detour.core.RouteEvent;
-import dev.detour.core.policy.CircuitBreaker;
+import dev.detour.core.spi.CircuitBreaker;
 import dev.detour.http.config.ConfigException;
 import dev.detour.http.config.ConfigVersions;
 import dev.detour.llm.Json;

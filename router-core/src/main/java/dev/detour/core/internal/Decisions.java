@@ -2,8 +2,8 @@ package dev.detour.core.internal;
 
 import dev.detour.core.Durations;
 import dev.detour.core.Failure;
-import dev.detour.core.FailureKind;
 import dev.detour.core.RouteEvent;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.core.policy.RetryPolicy;
 import java.time.Duration;
 import java.util.Objects;

@@ -1,7 +1,7 @@
 package dev.detour.core.internal;
 
 import dev.detour.core.Attempt;
-import dev.detour.core.FailureKind;
+import dev.detour.core.policy.FailureKind;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

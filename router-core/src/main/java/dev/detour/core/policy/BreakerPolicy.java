@@ -1,6 +1,6 @@
 package dev.detour.core.policy;
 
-import dev.detour.core.FailureKind;
+import dev.detour.core.spi.CircuitBreaker;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumSet;

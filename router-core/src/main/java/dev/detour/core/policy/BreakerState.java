@@ -1,5 +1,7 @@
 package dev.detour.core.policy;
 
+import dev.detour.core.spi.CircuitBreaker;
+
 /**
  * The states of a {@link CircuitBreaker}.
  */

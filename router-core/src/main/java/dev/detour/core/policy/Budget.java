@@ -6,11 +6,12 @@ import java.time.Duration;
  * Caps extra calls (retries, hedges) at a share of a provider's recent traffic, so that a failing or
  * slow provider is not hit with a multiple of its normal load. Over a sliding window, an extra call is
  * allowed while {@code extras < ratio × first attempts + minExtra}; over budget, the route does without
- * it. An immutable value; {@link #tracker()} makes the mutable counter one provider uses.
+ * it. An immutable value; the engine keeps one provider's counts against it.
  */
 public final class Budget {
 
     private static final Duration WINDOW = Duration.ofSeconds(10);
+    private static final int MIN_WINDOW_MILLIS = 10;
     private static final Budget RETRIES = new Budget(0.2, WINDOW, 10);
     private static final Budget HEDGES = new Budget(0.1, WINDOW, 10);
     private static final Budget UNLIMITED = new Budget(Double.POSITIVE_INFINITY, WINDOW, 0);
@@ -50,7 +51,7 @@ public final class Budget {
 
     /** A copy counting over {@code window} (at least 10 ms). */
     public Budget window(Duration window) {
-        if (window == null || window.toMillis() < TimeBuckets.BUCKETS) {
+        if (window == null || window.toMillis() < MIN_WINDOW_MILLIS) {
             throw new IllegalArgumentException("budget window must be at least 10ms, was " + window);
         }
         return new Budget(ratio, window, minExtra);
@@ -79,58 +80,9 @@ public final class Budget {
         return minExtra;
     }
 
-    /** A new counter for one provider. */
-    public Tracker tracker() {
-        return new Tracker(this);
-    }
-
     @Override
     public String toString() {
         return ratio == Double.POSITIVE_INFINITY ? "Budget[unlimited]"
                 : "Budget[ratio=" + ratio + ", window=" + window + ", minExtra=" + minExtra + "]";
-    }
-
-    /**
-     * One provider's first attempts and extra calls over the window, in {@link TimeBuckets}. Thread-safe;
-     * each method holds a short lock and never blocks otherwise.
-     */
-    public static final class Tracker {
-
-        private static final int CALLS = 0;
-        private static final int EXTRAS = 1;
-
-        private final Budget budget;
-        private final TimeBuckets window;
-        private final long[] totals = new long[2];
-
-        Tracker(Budget budget) {
-            this.budget = budget;
-            this.window = new TimeBuckets(budget.window, 2);
-        }
-
-        /** Counts a first attempt at {@code nowNanos}. */
-        public void recordCall(long nowNanos) {
-            if (budget.ratio == Double.POSITIVE_INFINITY) {
-                return;
-            }
-            synchronized (this) {
-                window.count(nowNanos, CALLS);
-            }
-        }
-
-        /** Counts and allows an extra call at {@code nowNanos} if the budget has room; false otherwise. */
-        public boolean tryExtra(long nowNanos) {
-            if (budget.ratio == Double.POSITIVE_INFINITY) {
-                return true;
-            }
-            synchronized (this) {
-                window.totals(nowNanos, totals);
-                if (totals[EXTRAS] + 1 > budget.ratio * totals[CALLS] + budget.minExtra) {
-                    return false;
-                }
-                window.count(nowNanos, EXTRAS);
-                return true;
-            }
-        }
     }
 }

@@ -1,6 +1,5 @@
 package dev.detour.core.policy;
 
-import dev.detour.core.FailureKind;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumSet;

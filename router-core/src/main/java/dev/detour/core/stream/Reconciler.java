@@ -11,7 +11,7 @@ import reactor.core.publisher.Flux;
 /**
  * Holds a continuation's first elements until it is known how much of them restates the text the caller
  * already has, then releases them without it, after the marker; a continuation that starts over and
- * diverges fails as {@link dev.detour.core.FailureKind#INVALID}. One per continuation, not thread-safe.
+ * diverges fails as {@link dev.detour.core.policy.FailureKind#INVALID}. One per continuation, not thread-safe.
  */
 final class Reconciler<T> {
 

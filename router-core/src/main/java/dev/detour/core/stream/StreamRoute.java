@@ -375,7 +375,7 @@ public final class StreamRoute<I, T> {
         }
 
         /**
-         * Fails the stream, as {@link dev.detour.core.FailureKind#INVALID} with the element's {@code toString()}
+         * Fails the stream, as {@link dev.detour.core.policy.FailureKind#INVALID} with the element's {@code toString()}
          * as the detail, at the first element {@code malformed} matches; unset, every element is relayed.
          */
         public Builder<I, T> failWhen(Predicate<? super T> malformed) {

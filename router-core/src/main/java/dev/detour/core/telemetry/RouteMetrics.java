@@ -2,10 +2,10 @@ package dev.detour.core.telemetry;
 
 import dev.detour.core.Attempt;
 import dev.detour.core.Degraded;
-import dev.detour.core.FailureKind;
 import dev.detour.core.RouteEvent;
 import dev.detour.core.RouteListener;
 import dev.detour.core.policy.BreakerState;
+import dev.detour.core.policy.FailureKind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;

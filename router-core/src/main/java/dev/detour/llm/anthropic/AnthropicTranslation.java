@@ -115,7 +115,7 @@ final class AnthropicTranslation {
      * object becomes a {@linkplain ChatChunk#malformed malformed} chunk (a stream that then ends
      * before {@code message_stop} is a malformed answer); an end before {@code message_stop}, or an
      * {@link SseException} from the events (a body cut inside an event), with a
-     * {@link dev.detour.core.FailureKind#CONNECTION} failure. Each subscription translates afresh.
+     * {@link dev.detour.core.policy.FailureKind#CONNECTION} failure. Each subscription translates afresh.
      */
     public static Flux<ChatChunk> chunks(Flux<SseEvent> events) {
         return EventDecoder.decode(events, AnthropicStreamDecoder::new, "message_stop");

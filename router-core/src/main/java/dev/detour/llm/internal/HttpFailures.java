@@ -2,9 +2,9 @@ package dev.detour.llm.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.detour.core.Failure;
-import dev.detour.core.FailureKind;
 import dev.detour.core.ProviderException;
 import dev.detour.core.UpstreamError;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.llm.ApiKey;
 import dev.detour.llm.ChatChunk;
 import dev.detour.llm.Json;

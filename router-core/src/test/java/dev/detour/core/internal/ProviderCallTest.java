@@ -3,7 +3,7 @@ package dev.detour.core.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.detour.core.Failure;
-import dev.detour.core.FailureKind;
+import dev.detour.core.policy.FailureKind;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -3,7 +3,6 @@ package dev.detour.core.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.detour.core.FailureKind;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

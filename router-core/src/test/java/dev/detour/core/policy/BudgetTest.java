@@ -2,6 +2,7 @@ package dev.detour.core.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.detour.core.internal.BudgetTracker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,7 @@ class BudgetTest {
 
     @Test
     void retriesAreCappedAtTheRatioOfRecentCalls() {
-        Budget.Tracker tracker = Budget.ratio(0.2).tracker();
+        BudgetTracker tracker = new BudgetTracker(Budget.ratio(0.2));
         for (int i = 0; i < 10; i++) {
             tracker.recordCall(0);
         }
@@ -26,7 +27,7 @@ class BudgetTest {
 
     @Test
     void theFloorAllowsRetriesOnAQuietProvider() {
-        Budget.Tracker tracker = Budget.ratio(0.2).minExtra(2).tracker();
+        BudgetTracker tracker = new BudgetTracker(Budget.ratio(0.2).minExtra(2));
         tracker.recordCall(0);
         assertThat(tracker.tryExtra(0)).isTrue();
         assertThat(tracker.tryExtra(0)).isTrue();
@@ -35,7 +36,7 @@ class BudgetTest {
 
     @Test
     void oldCallsAndRetriesLeaveTheWindow() {
-        Budget.Tracker tracker = Budget.ratio(0.5).window(Duration.ofSeconds(10)).tracker();
+        BudgetTracker tracker = new BudgetTracker(Budget.ratio(0.5).window(Duration.ofSeconds(10)));
         tracker.recordCall(0);
         tracker.recordCall(0);
         assertThat(tracker.tryExtra(0)).isTrue();
@@ -48,7 +49,7 @@ class BudgetTest {
 
     @Test
     void anUnlimitedBudgetAlwaysAllows() {
-        Budget.Tracker tracker = Budget.unlimited().tracker();
+        BudgetTracker tracker = new BudgetTracker(Budget.unlimited());
         for (int i = 0; i < 100; i++) {
             assertThat(tracker.tryExtra(0)).isTrue();
         }
@@ -56,7 +57,7 @@ class BudgetTest {
 
     @Test
     void concurrentRetriesNeverExceedTheBudget() throws InterruptedException {
-        Budget.Tracker tracker = Budget.ratio(0.1).tracker();
+        BudgetTracker tracker = new BudgetTracker(Budget.ratio(0.1));
         for (int i = 0; i < 1000; i++) {
             tracker.recordCall(0);
         }

@@ -1,12 +1,15 @@
 package dev.detour.core.policy;
 
-import static dev.detour.core.FailureKind.CLIENT_ERROR;
-import static dev.detour.core.FailureKind.RATE_LIMITED;
-import static dev.detour.core.FailureKind.SERVER_ERROR;
-import static dev.detour.core.FailureKind.TIMEOUT;
+import static dev.detour.core.policy.FailureKind.CLIENT_ERROR;
+import static dev.detour.core.policy.FailureKind.RATE_LIMITED;
+import static dev.detour.core.policy.FailureKind.SERVER_ERROR;
+import static dev.detour.core.policy.FailureKind.TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.detour.core.FailureKind;
+import dev.detour.core.internal.InMemoryBreakerStore;
+import dev.detour.core.spi.BreakerListener;
+import dev.detour.core.spi.BreakerStore;
+import dev.detour.core.spi.CircuitBreaker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +31,7 @@ class CircuitBreakerTest {
             .failureRate(0.5).openFor(Duration.ofSeconds(30)).halfOpenProbes(3);
 
     private CircuitBreaker breaker(BreakerPolicy policy) {
-        return BreakerStore.inMemory().breaker("p", policy, listener);
+        return new InMemoryBreakerStore().breaker("p", policy, listener);
     }
 
     private static void record(CircuitBreaker breaker, int times, FailureKind failure, long now) {
@@ -203,7 +206,7 @@ class CircuitBreakerTest {
         assertThat(fast.snapshot(T0).slowCalls()).isZero();
 
         transitions.clear();
-        CircuitBreaker slow = BreakerStore.inMemory().breaker("slow", slowPolicy, listener);
+        CircuitBreaker slow = new InMemoryBreakerStore().breaker("slow", slowPolicy, listener);
         for (int i = 0; i < 10; i++) {
             slow.onResult(null, SECOND, null, T0);
         }
@@ -361,7 +364,7 @@ class CircuitBreakerTest {
 
     @Test
     void theStoreGivesEachProviderOneBreaker() {
-        BreakerStore store = BreakerStore.inMemory();
+        BreakerStore store = new InMemoryBreakerStore();
         CircuitBreaker first = store.breaker("openai", policy, listener);
         CircuitBreaker again = store.breaker("openai", BreakerPolicy.disabled(), BreakerListener.none());
         CircuitBreaker other = store.breaker("groq", policy, listener);

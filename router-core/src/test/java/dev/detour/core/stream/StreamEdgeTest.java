@@ -2,7 +2,6 @@ package dev.detour.core.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.detour.core.FailureKind;
 import dev.detour.core.Provider;
 import dev.detour.core.ProviderException;
 import dev.detour.core.Route;
@@ -10,6 +9,7 @@ import dev.detour.core.Router;
 import dev.detour.core.Tier;
 import dev.detour.core.Validator;
 import dev.detour.core.policy.Budget;
+import dev.detour.core.policy.FailureKind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

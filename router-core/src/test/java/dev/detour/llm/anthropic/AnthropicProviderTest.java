@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.detour.core.AttemptContext;
 import dev.detour.core.Failure;
-import dev.detour.core.FailureKind;
 import dev.detour.core.ProviderException;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.llm.ApiKey;
 import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatRequest;

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.detour.core.AttemptContext;
 import dev.detour.core.Failure;
-import dev.detour.core.FailureKind;
 import dev.detour.core.Provider;
 import dev.detour.core.Route;
 import dev.detour.core.RouteFailedException;
 import dev.detour.core.Router;
 import dev.detour.core.Tier;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.core.policy.RetryPolicy;
 import dev.detour.llm.ApiKey;
 import dev.detour.llm.ChatRequest;

@@ -3,8 +3,8 @@ package dev.detour.llm.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.detour.core.AttemptContext;
-import dev.detour.core.FailureKind;
 import dev.detour.core.ProviderException;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.llm.ApiKey;
 import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatRequest;

@@ -20,7 +20,7 @@ import com.networknt.schema.format.Format;
 import com.networknt.schema.keyword.AnnotationKeyword;
 import com.networknt.schema.path.NodePath;
 import com.networknt.schema.path.PathType;
-import dev.detour.core.FailureKind;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.llm.ContinuationMode;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,7 @@
 package dev.detour.http.config;
 
-import dev.detour.core.FailureKind;
 import dev.detour.core.Durations;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.core.policy.RetryPolicy;
 import java.time.Duration;
 import java.util.Arrays;

@@ -1,7 +1,7 @@
 package dev.detour.http.config;
 
-import dev.detour.core.FailureKind;
 import dev.detour.core.Route;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
 import dev.detour.llm.ChatStreams;

@@ -1,6 +1,6 @@
 package dev.detour.http.config;
 
-import dev.detour.core.FailureKind;
+import dev.detour.core.policy.FailureKind;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;

@@ -1,11 +1,11 @@
 package dev.detour.http.gateway;
 
-import dev.detour.core.FailureKind;
 import dev.detour.core.Provider;
 import dev.detour.core.Route;
 import dev.detour.core.RouteEvent;
 import dev.detour.core.Router;
 import dev.detour.core.Tier;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.core.stream.Started;
 import dev.detour.core.stream.StreamRoute;
 import dev.detour.core.telemetry.RouteMetrics;

@@ -2,11 +2,11 @@ package dev.detour.http.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.detour.core.FailureKind;
 import dev.detour.core.Provider;
 import dev.detour.core.Route;
 import dev.detour.core.Router;
 import dev.detour.core.Tier;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.http.config.ConfigLoader;
 import dev.detour.http.config.GatewayConfig;
 import dev.detour.llm.ChatRequest;

@@ -1,4 +1,4 @@
-package dev.detour.core;
+package dev.detour.core.policy;
 
 import java.util.Collections;
 import java.util.EnumSet;

@@ -1,6 +1,8 @@
-package dev.detour.core.policy;
+package dev.detour.core.spi;
 
-import dev.detour.core.FailureKind;
+import dev.detour.core.policy.BreakerPolicy;
+import dev.detour.core.policy.BreakerState;
+import dev.detour.core.policy.FailureKind;
 import java.time.Duration;
 
 /**

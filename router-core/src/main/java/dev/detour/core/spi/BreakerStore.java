@@ -1,5 +1,6 @@
-package dev.detour.core.policy;
+package dev.detour.core.spi;
 
+import dev.detour.core.policy.BreakerPolicy;
 import java.util.Collection;
 
 /**
@@ -16,9 +17,4 @@ public interface BreakerStore {
 
     /** Every breaker made so far, as a live, unmodifiable view. */
     Collection<CircuitBreaker> breakers();
-
-    /** A store whose breakers live in this JVM's memory. */
-    static BreakerStore inMemory() {
-        return new InMemoryBreakerStore();
-    }
 }

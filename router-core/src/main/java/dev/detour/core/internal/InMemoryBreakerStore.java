@@ -1,5 +1,9 @@
-package dev.detour.core.policy;
+package dev.detour.core.internal;
 
+import dev.detour.core.policy.BreakerPolicy;
+import dev.detour.core.spi.BreakerListener;
+import dev.detour.core.spi.BreakerStore;
+import dev.detour.core.spi.CircuitBreaker;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Objects;
@@ -8,11 +12,12 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A {@link BreakerStore} of {@link LocalCircuitBreaker}s in a concurrent map.
  */
-final class InMemoryBreakerStore implements BreakerStore {
+public final class InMemoryBreakerStore implements BreakerStore {
 
     private final ConcurrentHashMap<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
 
-    InMemoryBreakerStore() {
+    /** An empty store. */
+    public InMemoryBreakerStore() {
     }
 
     @Override

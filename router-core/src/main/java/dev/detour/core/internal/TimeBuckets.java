@@ -1,4 +1,4 @@
-package dev.detour.core.policy;
+package dev.detour.core.internal;
 
 import java.time.Duration;
 import java.util.Arrays;

@@ -1,4 +1,6 @@
-package dev.detour.core.policy;
+package dev.detour.core.spi;
+
+import dev.detour.core.policy.BreakerState;
 
 /**
  * Receives every state transition of a {@link CircuitBreaker}, once each and in order. Called on

@@ -1,6 +1,10 @@
-package dev.detour.core.policy;
+package dev.detour.core.internal;
 
-import dev.detour.core.FailureKind;
+import dev.detour.core.policy.BreakerPolicy;
+import dev.detour.core.policy.BreakerState;
+import dev.detour.core.policy.FailureKind;
+import dev.detour.core.spi.BreakerListener;
+import dev.detour.core.spi.CircuitBreaker;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Queue;

@@ -1,0 +1,50 @@
+package dev.detour.core.internal;
+
+import dev.detour.core.policy.Budget;
+
+/**
+ * One provider's first attempts and extra calls over a {@link Budget}'s window, in {@link TimeBuckets}.
+ * Thread-safe; each method holds a short lock and never blocks otherwise.
+ */
+public final class BudgetTracker {
+
+    private static final int CALLS = 0;
+    private static final int EXTRAS = 1;
+
+    private final Budget budget;
+    private final boolean unlimited;
+    private final TimeBuckets window;
+    private final long[] totals = new long[2];
+
+    /** A counter against {@code budget}. */
+    public BudgetTracker(Budget budget) {
+        this.budget = budget;
+        this.unlimited = budget.ratioOfCalls() == Double.POSITIVE_INFINITY;
+        this.window = new TimeBuckets(budget.window(), 2);
+    }
+
+    /** Counts a first attempt at {@code nowNanos}. */
+    public void recordCall(long nowNanos) {
+        if (unlimited) {
+            return;
+        }
+        synchronized (this) {
+            window.count(nowNanos, CALLS);
+        }
+    }
+
+    /** Counts and allows an extra call at {@code nowNanos} if the budget has room; false otherwise. */
+    public boolean tryExtra(long nowNanos) {
+        if (unlimited) {
+            return true;
+        }
+        synchronized (this) {
+            window.totals(nowNanos, totals);
+            if (totals[EXTRAS] + 1 > budget.ratioOfCalls() * totals[CALLS] + budget.minExtra()) {
+                return false;
+            }
+            window.count(nowNanos, EXTRAS);
+            return true;
+        }
+    }
+}
