@@ -8,13 +8,14 @@ import java.util.random.RandomGenerator;
 /**
  * Orders a tier's providers for one request: the first is called first, the others are the tier's
  * failover order. Every strategy puts providers that are unavailable (breaker open, disabled by an
- * operator) last, so they are reached only when every other has failed, and then fail fast.
+ * operator) last, so they are reached only when every other has failed, and then fail fast. A strategy
+ * of one's own extends it and implements {@link #prefer} over the {@link Candidates} it is shown.
  */
 public abstract class Balancer {
 
     private static final Balancer ORDERED = new Balancer() {
         @Override
-        void prefer(Candidates candidates, int[] order) {
+        protected void prefer(Candidates candidates, int[] order) {
             for (int i = 0; i < order.length; i++) {
                 order[i] = i;
             }
@@ -26,7 +27,8 @@ public abstract class Balancer {
         }
     };
 
-    Balancer() {
+    /** For a strategy of one's own: implement {@link #prefer}; unavailable providers still go last. */
+    protected Balancer() {
     }
 
     /** What a balancer knows of a tier's providers. */
@@ -115,7 +117,8 @@ public abstract class Balancer {
         return sorted;
     }
 
-    abstract void prefer(Candidates candidates, int[] order);
+    /** Fills {@code order} with every candidate's index, preferred first; availability is sorted out after. */
+    protected abstract void prefer(Candidates candidates, int[] order);
 
     static RandomGenerator random(RandomGenerator random) {
         return random != null ? random : ThreadLocalRandom.current();
@@ -126,7 +129,7 @@ public abstract class Balancer {
         private final AtomicInteger next = new AtomicInteger();
 
         @Override
-        void prefer(Candidates candidates, int[] order) {
+        protected void prefer(Candidates candidates, int[] order) {
             int first = Math.floorMod(next.getAndIncrement(), order.length);
             for (int i = 0; i < order.length; i++) {
                 order[i] = (first + i) % order.length;
@@ -150,7 +153,7 @@ public abstract class Balancer {
         }
 
         @Override
-        void prefer(Candidates candidates, int[] order) {
+        protected void prefer(Candidates candidates, int[] order) {
             RandomGenerator draw = random(random);
             double[] keys = new double[order.length];
             for (int i = 0; i < order.length; i++) {
@@ -183,7 +186,7 @@ public abstract class Balancer {
         }
 
         @Override
-        void prefer(Candidates candidates, int[] order) {
+        protected void prefer(Candidates candidates, int[] order) {
             int n = order.length;
             double[] keys = new double[n];
             for (int i = 0; i < n; i++) {
