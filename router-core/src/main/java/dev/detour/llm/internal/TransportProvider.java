@@ -1,0 +1,59 @@
+package dev.detour.llm.internal;
+
+import dev.detour.core.AttemptContext;
+import dev.detour.llm.ChatChunk;
+import dev.detour.llm.ChatProvider;
+import dev.detour.llm.ChatRequest;
+import dev.detour.llm.ChatResponse;
+import dev.detour.llm.ContinuationMode;
+import dev.detour.llm.ProviderBuilder;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * A chat provider that is a {@link Transport} speaking one {@link Dialect}: the name, base URL and
+ * continuation form come from its builder. Internal: the common part of Detour's HTTP providers.
+ */
+public abstract class TransportProvider implements ChatProvider {
+
+    private final String name;
+    private final String baseUrl;
+    private final Transport transport;
+    private final ContinuationMode continuation;
+
+    /** A provider built by {@code builder}, calling through {@code transport}; {@code continuation} unless the builder set one. */
+    protected TransportProvider(ProviderBuilder<?> builder, Transport transport, ContinuationMode continuation) {
+        this.name = builder.name();
+        this.baseUrl = builder.settings().baseUrl();
+        this.transport = transport;
+        this.continuation = builder.continuationOr(continuation);
+    }
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    /** Sends {@code request} as one request, not streamed, and decodes the answer. */
+    @Override
+    public final Mono<ChatResponse> call(ChatRequest request, AttemptContext context) {
+        return transport.call(request);
+    }
+
+    /** Sends {@code request} as a streamed request and decodes its events; the flux completes at the protocol's end. */
+    @Override
+    public final Flux<ChatChunk> stream(ChatRequest request, AttemptContext context) {
+        return transport.stream(request);
+    }
+
+    @Override
+    public final ContinuationMode continuation() {
+        return continuation;
+    }
+
+    /** The name and base URL; never the key. */
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + name + ", " + baseUrl + "]";
+    }
+}
