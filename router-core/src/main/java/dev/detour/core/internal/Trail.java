@@ -109,7 +109,9 @@ public final class Trail<O> {
 
     /** Ends the request: its attempts, or null when it had ended already. */
     public List<Attempt> end() {
-        return ENDED.compareAndSet(this, 0, 1) ? attempts() : null;
+        synchronized (lock) {
+            return ENDED.compareAndSet(this, 0, 1) ? attempts() : null;
+        }
     }
 
     /**

@@ -87,6 +87,7 @@ public final class BreakerPolicy {
         builder.countWindow = countWindow;
         builder.timeWindow = timeWindow;
         builder.minimumCalls = minimumCalls;
+        builder.minimumCallsSet = minimumCalls != DEFAULT.minimumCalls;
         builder.failureRate = failureRate;
         builder.slowerThan = slowerThan;
         builder.slowCallRate = slowCallRate;

@@ -28,7 +28,7 @@ public record BreakerConfig(Integer window, Integer minimumCalls, Double failure
      * @throws ConfigException when the policy's builder refuses the values, naming the field
      */
     public BreakerConfig {
-        BreakerPolicy policy = policy(window, minimumCalls, failureRate, openFor, halfOpenProbes, slowCall, slowCallRate);
+        BreakerPolicy policy = policy(window, minimumCalls, failureRate, openFor, halfOpenProbes, slowCall, slowCallRate, true);
         window = policy.countWindow();
         minimumCalls = policy.minimumCalls();
         failureRate = policy.failureRate();
@@ -42,18 +42,18 @@ public record BreakerConfig(Integer window, Integer minimumCalls, Double failure
         return DEFAULTS;
     }
 
-    /** The policy. */
+    /** The policy (the values were judged when this was made; a default minimum is not re-stated as given). */
     public BreakerPolicy policy() {
-        return policy(window, minimumCalls, failureRate, openFor, halfOpenProbes, slowCall, slowCallRate);
+        return policy(window, minimumCalls, failureRate, openFor, halfOpenProbes, slowCall, slowCallRate, false);
     }
 
     private static BreakerPolicy policy(Integer window, Integer minimumCalls, Double failureRate, Duration openFor,
-                                        Integer halfOpenProbes, Duration slowCall, Double slowCallRate) {
+                                        Integer halfOpenProbes, Duration slowCall, Double slowCallRate, boolean given) {
         BreakerPolicy.Builder policy = BreakerPolicy.builder();
         if (window != null) {
             policy.countWindow(window);
         }
-        if (minimumCalls != null) {
+        if (minimumCalls != null && (given || minimumCalls != BreakerPolicy.defaults().minimumCalls())) {
             policy.minimumCalls(minimumCalls);
         }
         if (failureRate != null) {

@@ -124,4 +124,24 @@ class StreamConfigTest {
                 """)).singleElement().satisfies(problem -> assertThat(problem).contains("routes[0].stream-deadline")
                         .contains("shorter than every tier first-token timeout"));
     }
+
+    @Test
+    void aSmallBreakerWindowWithTheDefaultMinimumStillBuildsItsPolicy() {
+        GatewayConfig config = parse("""
+                breaker: { window: 5 }
+                """ + PROVIDERS + """
+                routes:
+                  - alias: chat
+                    tiers: [ { providers: [openai] } ]
+                """);
+
+        assertThat(config.breaker().policy().countWindow()).isEqualTo(5);
+        assertThat(problems("""
+                breaker: { window: 5, minimum-calls: 10 }
+                """ + PROVIDERS + """
+                routes:
+                  - alias: chat
+                    tiers: [ { providers: [openai] } ]
+                """)).singleElement().satisfies(problem -> assertThat(problem).contains("minimum-calls"));
+    }
 }
