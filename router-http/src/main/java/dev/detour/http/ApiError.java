@@ -10,6 +10,7 @@ import dev.detour.core.policy.FailureKind;
 import dev.detour.core.stream.MidStreamException;
 import dev.detour.llm.InvalidChatException;
 import dev.detour.llm.Json;
+import java.util.List;
 
 /**
  * An error as an OpenAI-style JSON body with its HTTP status. Every failure the router can meet maps
@@ -41,6 +42,49 @@ public record ApiError(int status, String type, String code, String message, Str
     /** 404: no such model alias, route or path. */
     public static ApiError notFound(String code, String message) {
         return new ApiError(404, "invalid_request_error", code, message);
+    }
+
+    /**
+     * 404: no route for the model alias {@code model}. With at most {@link DidYouMean#MAX} aliases, all of
+     * them ({@code The model 'x' does not exist; known: [a, b]}); with more, the close ones and where to
+     * find the rest ({@code The model 'gpt4o' does not exist; did you mean 'gpt-4o'? GET /v1/models lists
+     * all 51 models}).
+     */
+    public static ApiError unknownModel(String model, List<String> aliases) {
+        String message;
+        if (aliases.size() <= DidYouMean.MAX) {
+            message = "The model '" + model + "' does not exist; known: " + aliases;
+        } else {
+            List<String> close = DidYouMean.closest(model, aliases, DidYouMean.MAX);
+            message = "The model '" + model + "' does not exist; "
+                    + (close.isEmpty() ? "" : "did you mean " + DidYouMean.alternatives(close) + "? ")
+                    + "GET /v1/models lists all " + aliases.size() + " models";
+        }
+        return new ApiError(404, "invalid_request_error", "model_not_found", message, "model");
+    }
+
+    /** 404: no JSON route named {@code name}, with the close names among {@code names}. */
+    public static ApiError unknownRoute(String name, List<String> names) {
+        List<String> close = DidYouMean.closest(name, names, DidYouMean.MAX);
+        return notFound("route_not_found", "no route '" + name + "'"
+                + (close.isEmpty() ? "" : "; did you mean " + DidYouMean.alternatives(close) + "?"));
+    }
+
+    /** 404: nothing is served at {@code path} (the path as requested, its leading {@code /} included, without the query). */
+    public static ApiError unknownPath(String method, String path) {
+        String shown = path.startsWith("/") ? path : "/" + path;
+        return notFound("unknown_path", "no route for " + method + " " + shown);
+    }
+
+    /** 400: the body is not JSON; {@code problem} says why and where. */
+    public static ApiError invalidJson(String problem) {
+        return new ApiError(400, "invalid_request_error", "invalid_json", "request body is not valid JSON: " + problem);
+    }
+
+    /** 429: the client named {@code client} is over its rate; the answer carries {@code retry-after: retryAfterSeconds}. */
+    public static ApiError clientLimited(String client, int perMinute, long retryAfterSeconds) {
+        return new ApiError(429, "rate_limit_error", "rate_limit_exceeded", "client '" + client + "' is over its limit of "
+                + perMinute + " requests per minute; retry after " + retryAfterSeconds + "s");
     }
 
     /** 413: the body is larger than the router accepts. */

@@ -4,7 +4,6 @@ import dev.detour.http.config.GatewayConfig;
 import dev.detour.http.config.ServerConfig;
 import dev.detour.http.gateway.Gateway;
 import dev.detour.llm.ApiKey;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
@@ -15,12 +14,18 @@ import java.util.function.Function;
 record Serving(GatewayConfig config, Gateway gateway, ClientAuth clients, ClientAuth admin) {
 
     static Serving of(GatewayConfig config, Gateway gateway, Function<String, String> environment) {
-        List<String> keys = new ArrayList<>();
-        config.clientKeyEnvs().forEach(env -> keys.add(ApiKey.fromEnv(env, environment).reveal()));
+        return of(config, gateway, environment, ClientLimits.unmetered());
+    }
+
+    /** The version {@code config} describes, its clients' buckets and counters taken from {@code limits}. */
+    static Serving of(GatewayConfig config, Gateway gateway, Function<String, String> environment, ClientLimits limits) {
+        List<ClientAuth.Client> clients = config.allClientKeys().stream()
+                .map(key -> limits.client(key, ApiKey.fromEnv(key.keyEnv(), environment).reveal()))
+                .toList();
         String tokenEnv = config.admin().tokenEnv();
         ClientAuth admin = tokenEnv == null ? null
-                : new ClientAuth(List.of(ApiKey.fromEnv(tokenEnv, environment).reveal()), "admin token");
-        return new Serving(config, gateway, new ClientAuth(keys, "API key"), admin);
+                : ClientAuth.keys(List.of(ApiKey.fromEnv(tokenEnv, environment).reveal()), "admin token");
+        return new Serving(config, gateway, new ClientAuth(clients, "API key"), admin);
     }
 
     ServerConfig server() {

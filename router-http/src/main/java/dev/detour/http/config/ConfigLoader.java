@@ -118,7 +118,7 @@ public final class ConfigLoader {
         if (config.admin().tokenEnv() != null) {
             names.add(config.admin().tokenEnv());
         }
-        names.addAll(config.clientKeyEnvs());
+        config.allClientKeys().forEach(key -> names.add(key.keyEnv()));
         for (ProviderConfig provider : config.providers().values()) {
             if (provider.apiKeyEnv() != null) {
                 names.add(provider.apiKeyEnv());

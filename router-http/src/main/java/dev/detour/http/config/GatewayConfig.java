@@ -1,5 +1,6 @@
 package dev.detour.http.config;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,16 +12,20 @@ import java.util.Map;
  *
  * @param server        the HTTP server's address and limits (the defaults unless set)
  * @param admin         the admin API (off unless set)
- * @param clientKeyEnvs the environment variables holding the API keys clients must present; empty
- *                      means clients need no key
+ * @param clientKeyEnvs the environment variables holding the API keys clients must present, each a
+ *                      client named after its variable, with no rate limit
  * @param breaker       the circuit breaker policy every provider gets (the core's defaults unless set)
  * @param providers     the providers by name, in the order the file gives them
  * @param routes        the OpenAI-compatible routes, by model alias
  * @param jsonRoutes    the plain JSON routes, served under {@code /routes/{name}/}
+ * @param clientKeys    the client keys with a name and, optionally, a rate limit; with
+ *                      {@code clientKeyEnvs}, the keys clients must present (none in either means
+ *                      clients need no key)
  */
 public record GatewayConfig(ServerConfig server, AdminConfig admin, List<String> clientKeyEnvs,
                             BreakerConfig breaker, Map<String, ProviderConfig> providers,
-                            List<RouteConfig> routes, List<JsonRouteConfig> jsonRoutes) {
+                            List<RouteConfig> routes, List<JsonRouteConfig> jsonRoutes,
+                            List<ClientKeyConfig> clientKeys) {
 
     /** Takes the defaults of what is null and copies the collections. */
     public GatewayConfig {
@@ -31,5 +36,26 @@ public record GatewayConfig(ServerConfig server, AdminConfig admin, List<String>
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers == null ? Map.of() : providers));
         routes = routes == null ? List.of() : List.copyOf(routes);
         jsonRoutes = jsonRoutes == null ? List.of() : List.copyOf(jsonRoutes);
+        clientKeys = clientKeys == null ? List.of() : List.copyOf(clientKeys);
+        for (ClientKeyConfig key : clientKeys) {
+            if (clientKeyEnvs.contains(key.name())) {
+                throw new ConfigException("client-keys: '" + key.name() + "' is also listed in client-key-envs; "
+                        + "name each client once");
+            }
+        }
+    }
+
+    /** A configuration without named client keys (every key listed in {@code clientKeyEnvs}). */
+    public GatewayConfig(ServerConfig server, AdminConfig admin, List<String> clientKeyEnvs, BreakerConfig breaker,
+                         Map<String, ProviderConfig> providers, List<RouteConfig> routes, List<JsonRouteConfig> jsonRoutes) {
+        this(server, admin, clientKeyEnvs, breaker, providers, routes, jsonRoutes, null);
+    }
+
+    /** Every client key: those of {@code clientKeyEnvs} (named after their variables), then {@code clientKeys}. */
+    public List<ClientKeyConfig> allClientKeys() {
+        List<ClientKeyConfig> all = new ArrayList<>(clientKeyEnvs.size() + clientKeys.size());
+        clientKeyEnvs.forEach(env -> all.add(ClientKeyConfig.unnamed(env)));
+        all.addAll(clientKeys);
+        return List.copyOf(all);
     }
 }
