@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.stream.Failover;
 import dev.detour.core.stream.StreamReport;
 import dev.detour.http.config.RouteConfig;
+import dev.detour.http.gateway.CallTrail;
 import dev.detour.http.gateway.Gateway;
 import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatRequest;
@@ -18,6 +19,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +53,7 @@ final class ChatHandler {
 
     Mono<Void> models(HttpServerRequest request, HttpServerResponse response) {
         Serving current = serving.get();
-        ApiError denied = current.clients().check(request);
+        ApiError denied = Exchanges.admit(response, current.clients().admit(request), null);
         if (denied != null) {
             return Exchanges.error(response, denied);
         }
@@ -70,25 +72,26 @@ final class ChatHandler {
         response.header("x-request-id", requestId);
         ObjectNode line = log.line().put("request_id", requestId);
         inFlight.incrementAndGet();
-        ApiError denied = current.clients().check(request);
+        ApiError denied = Exchanges.admit(response, current.clients().admit(request), line);
+        CallTrail calls = new CallTrail();
         Mono<Void> handled = denied != null ? Mono.error(new ApiError.ApiException(denied))
                 : Bodies.read(request, current.server().maxBodyBytes())
-                .map(ChatRequest::parse)
+                .map(ChatHandler::parse)
                 .flatMap(chat -> {
                     Gateway gateway = current.gateway();
                     Gateway.ChatRoute route = gateway.route(chat.model());
                     line.put("route", chat.model()).put("stream", chat.stream());
                     if (route == null) {
-                        return Mono.error(new ApiError.ApiException(ApiError.notFound("model_not_found",
-                                "The model '" + chat.model() + "' does not exist; known: " + gateway.aliases())));
+                        return Mono.error(new ApiError.ApiException(ApiError.unknownModel(chat.model(), gateway.aliases())));
                     }
                     Mono<Void> answer = chat.stream() ? streamed(response, route, chat, line)
                             : whole(response, route, chat, line);
                     Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
-                    return answer.contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers));
+                    return answer.contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers, CallTrail.KEY, calls));
                 });
         return handled
                 .onErrorResume(failure -> {
+                    Exchanges.describeFailure(response, failure, calls, line);
                     ApiError error = ApiError.of(failure);
                     line.put("status", error.status()).put("error", error.message());
                     return Exchanges.error(response, error);
@@ -104,6 +107,26 @@ final class ChatHandler {
                     log.write(line);
                     inFlight.decrementAndGet();
                 });
+    }
+
+    /**
+     * The request body as a chat request: a body that is not JSON is a 400 saying what is wrong and where,
+     * in the caller's terms ({@code request body is not valid JSON: unexpected end of input at line 1, column 17}).
+     */
+    static ChatRequest parse(byte[] body) {
+        JsonNode json;
+        try {
+            json = Json.parse(body);
+        } catch (IOException e) {
+            throw new ApiError.ApiException(ApiError.invalidJson(JsonProblem.describe(e)));
+        }
+        if (json == null || json.isMissingNode()) {
+            throw new ApiError.ApiException(ApiError.badRequest("request body is empty: send a JSON object"));
+        }
+        if (!(json instanceof ObjectNode object)) {
+            throw new ApiError.ApiException(ApiError.badRequest("request body must be a JSON object"));
+        }
+        return ChatRequest.of(object);
     }
 
     private Mono<Void> whole(HttpServerResponse response, Gateway.ChatRoute route, ChatRequest chat, ObjectNode line) {

@@ -57,7 +57,8 @@ public final class DetourServer implements AutoCloseable {
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Gateway.RecentEvents events = new Gateway.RecentEvents(200);
         Router router = Gateway.router(config.breaker(), registry, events);
-        Function<GatewayConfig, Serving> prepare = next -> Serving.of(next, Gateway.build(next, environment, router, events), environment);
+        ClientLimits limits = new ClientLimits(registry, System::nanoTime);
+        Function<GatewayConfig, Serving> prepare = next -> Serving.of(next, Gateway.build(next, environment, router, events), environment, limits);
         this.serving = new AtomicReference<>(prepare.apply(config));
         this.log = new RequestLog(out);
         this.chat = new ChatHandler(serving::get, log);
@@ -83,7 +84,7 @@ public final class DetourServer implements AutoCloseable {
                     }
                     routes.route(JsonRouteHandler::matches, limited(tracked(json::handle)));
                     routes.route(request -> true, (request, response) -> Exchanges.error(response,
-                            ApiError.notFound("unknown_path", "no route for " + request.method() + " " + request.path())));
+                            ApiError.unknownPath(request.method().name(), request.fullPath())));
                 })
                 .bindNow();
         versions.check(next -> prepared.set(prepare.apply(unchangedAtRuntime(config, next))));

@@ -2,12 +2,16 @@ package dev.detour.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.core.Attempt;
 import dev.detour.core.Degraded;
 import dev.detour.core.Failure;
 import dev.detour.core.Outcome;
+import dev.detour.core.RouteFailedException;
+import dev.detour.http.gateway.CallTrail;
 import dev.detour.llm.Json;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -76,6 +80,52 @@ final class Exchanges {
                 line.put("degraded", value);
             }
         }
+    }
+
+    /**
+     * Tells the client who was tried before a route ended in {@code error}, as {@link #describe} does for
+     * an answer: {@code x-detour-provider} (the last provider tried), {@code x-detour-attempts} (calls
+     * made) and {@code x-detour-fallback} when the route moved on from a provider; nothing when no
+     * attempt was made. The trail is the route's own ({@link RouteFailedException#attempts()}), else what
+     * {@code calls} noted (a provider's error passed through). Adds {@code last_provider}, {@code attempts}
+     * and {@code fallback} to {@code line} unless it is null.
+     */
+    static void describeFailure(HttpServerResponse response, Throwable error, CallTrail calls, ObjectNode line) {
+        List<Attempt> attempts = error instanceof RouteFailedException failed ? failed.attempts()
+                : calls == null ? List.of() : calls.attempts();
+        if (attempts.isEmpty()) {
+            return;
+        }
+        Attempt last = attempts.get(attempts.size() - 1);
+        Outcome<Object> trail = new Outcome<>(null, last.provider(), last.tier(), attempts, Duration.ZERO, null);
+        response.header("x-detour-provider", last.provider());
+        response.header("x-detour-attempts", Integer.toString(trail.calls()));
+        if (line != null) {
+            line.put("last_provider", last.provider()).put("attempts", trail.calls());
+        }
+        Failure trigger = trail.fallbackTrigger();
+        if (trigger != null) {
+            String reason = trigger.kind().name().toLowerCase(Locale.ROOT);
+            response.header("x-detour-fallback", reason);
+            if (line != null) {
+                line.put("fallback", reason);
+            }
+        }
+    }
+
+    /**
+     * What {@code admission} means for the exchange: the client's name into {@code line} (unless null);
+     * when it is refused, the error to answer, with {@code retry-after} set on {@code response} for a
+     * client over its rate; null when the request may pass.
+     */
+    static ApiError admit(HttpServerResponse response, ClientAuth.Admission admission, ObjectNode line) {
+        if (line != null && admission.client() != null) {
+            line.put("client", admission.client());
+        }
+        if (admission.retryAfterSeconds() > 0) {
+            response.header(HttpHeaderNames.RETRY_AFTER, Long.toString(admission.retryAfterSeconds()));
+        }
+        return admission.error();
     }
 
     /** Sends {@code error} as its status and JSON body. */

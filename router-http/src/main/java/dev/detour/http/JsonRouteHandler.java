@@ -1,6 +1,8 @@
 package dev.detour.http;
 
 import dev.detour.core.Route;
+import dev.detour.http.config.JsonRouteConfig;
+import dev.detour.http.gateway.CallTrail;
 import dev.detour.http.gateway.JsonAnswer;
 import dev.detour.http.gateway.JsonCall;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -10,6 +12,7 @@ import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
+import reactor.util.context.Context;
 
 /** {@code /routes/{name}/…}: plain JSON APIs forwarded through a route's tiers, degraded answers included. */
 final class JsonRouteHandler {
@@ -28,7 +31,7 @@ final class JsonRouteHandler {
 
     Mono<Void> handle(HttpServerRequest request, HttpServerResponse response) {
         Serving current = serving.get();
-        ApiError denied = current.clients().check(request);
+        ApiError denied = Exchanges.admit(response, current.clients().admit(request), null);
         if (denied != null) {
             return Exchanges.error(response, denied);
         }
@@ -40,11 +43,13 @@ final class JsonRouteHandler {
         String below = slash < 0 ? "/" : path.substring(slash);
         Route<JsonCall, JsonAnswer> route = current.gateway().jsonRoute(name);
         if (route == null) {
-            return Exchanges.error(response, ApiError.notFound("route_not_found", "no route '" + name + "'"));
+            return Exchanges.error(response, ApiError.unknownRoute(name, current.gateway().config().jsonRoutes().stream()
+                    .map(JsonRouteConfig::name).toList()));
         }
         String requestId = Exchanges.requestId(request);
         response.header("x-request-id", requestId);
         Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
+        CallTrail calls = new CallTrail();
         return Bodies.read(request, current.server().maxBodyBytes())
                 .map(body -> new JsonCall(request.method().name(), below, query < 0 ? "" : uri.substring(query + 1),
                         request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE), body, headers))
@@ -59,6 +64,10 @@ final class JsonRouteHandler {
                             .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(answer.body().length))
                             .sendByteArray(Mono.just(answer.body())).then();
                 })
-                .onErrorResume(error -> Exchanges.error(response, ApiError.of(error)));
+                .contextWrite(Context.of(CallTrail.KEY, calls))
+                .onErrorResume(error -> {
+                    Exchanges.describeFailure(response, error, calls, null);
+                    return Exchanges.error(response, ApiError.of(error));
+                });
     }
 }

@@ -140,7 +140,7 @@ public final class Gateway {
         Route.Builder<JsonCall, JsonAnswer> route = router.<JsonCall, JsonAnswer>route("routes/" + config.name())
                 .deadline(config.deadline());
         for (TierConfig tier : config.tiers()) {
-            route.tier(tier.tier(tier.providers().stream().map(backends::get).toList(), tier.timeout(), weights(tier, settings)));
+            route.tier(tier.tier(tier.providers().stream().map(backends::get).map(CallTrail::recording).toList(), tier.timeout(), weights(tier, settings)));
         }
         if (config.lastKnownGood() != null) {
             route.lastKnownGood(JsonCall::key, config.lastKnownGood());
@@ -239,12 +239,12 @@ public final class Gateway {
     }
 
     private static Provider<ChatRequest, ChatResponse> whole(ChatProvider chat, ProviderConfig provider) {
-        return chat.withCost(provider.costPerCall(), answer -> tokens(answer.usage(), provider));
+        return CallTrail.recording(chat.withCost(provider.costPerCall(), answer -> tokens(answer.usage(), provider)));
     }
 
     private static Provider<ChatRequest, Started<ChatChunk>> streaming(ChatProvider chat, ProviderConfig provider,
                                                                        boolean emptyFails) {
-        return ChatStreams.streaming(chat, emptyFails).withCost(provider.costPerCall(), started -> 0);
+        return CallTrail.recording(ChatStreams.streaming(chat, emptyFails).withCost(provider.costPerCall(), started -> 0));
     }
 
     private static double tokens(Usage usage, ProviderConfig provider) {

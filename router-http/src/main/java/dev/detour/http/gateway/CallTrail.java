@@ -1,0 +1,101 @@
+package dev.detour.http.gateway;
+
+import dev.detour.core.Attempt;
+import dev.detour.core.AttemptContext;
+import dev.detour.core.Failure;
+import dev.detour.core.Provider;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import reactor.core.publisher.Mono;
+
+/**
+ * The provider calls one request made, as the HTTP layer sees them: put one into the request's Reactor
+ * context under {@link #KEY} and the gateway's providers note each call and how it ended. It tells the
+ * client who was tried when a route ends in an error that carries no trail of its own (a provider's
+ * error passed through to the caller); a {@link dev.detour.core.RouteFailedException} names its attempts
+ * itself. Safe for hedged calls on several threads.
+ */
+public final class CallTrail {
+
+    /** The context key a request's trail is kept under. */
+    public static final String KEY = "detour.call-trail";
+
+    private final List<Call> calls = new ArrayList<>(4);
+
+    private static final class Call {
+        final String provider;
+        final int tier;
+        final int number;
+        Attempt.Result result;
+        Failure failure;
+
+        Call(String provider, int tier, int number) {
+            this.provider = provider;
+            this.tier = tier;
+            this.number = number;
+        }
+    }
+
+    /** Every call noted so far, in the order they started, as attempts (a call still running counts as cancelled). */
+    public List<Attempt> attempts() {
+        List<Attempt> attempts = new ArrayList<>(4);
+        synchronized (calls) {
+            for (Call call : calls) {
+                Attempt.Result result = call.result == null ? Attempt.Result.CANCELLED : call.result;
+                attempts.add(new Attempt(call.provider, call.tier, call.number, Duration.ZERO, Duration.ZERO, result,
+                        call.failure, null));
+            }
+        }
+        return List.copyOf(attempts);
+    }
+
+    private Call started(String provider, AttemptContext context) {
+        Call call = new Call(provider, context.tier(), context.attempt());
+        synchronized (calls) {
+            calls.add(call);
+        }
+        return call;
+    }
+
+    private void ended(Call call, Throwable error) {
+        synchronized (calls) {
+            call.result = error == null ? Attempt.Result.SUCCESS : Attempt.Result.FAILURE;
+            call.failure = error == null ? null : Failure.of(error);
+        }
+    }
+
+    /** {@code provider}, noting each of its calls in the trail of the request's context, if it has one. */
+    static <I, O> Provider<I, O> recording(Provider<I, O> provider) {
+        return new Provider<>() {
+            @Override
+            public String name() {
+                return provider.name();
+            }
+
+            @Override
+            public Mono<O> call(I request, AttemptContext context) {
+                return Mono.deferContextual(view -> {
+                    CallTrail trail = view.getOrDefault(KEY, null);
+                    if (trail == null) {
+                        return provider.call(request, context);
+                    }
+                    Call call = trail.started(provider.name(), context);
+                    return provider.call(request, context)
+                            .doOnSuccess(answer -> trail.ended(call, null))
+                            .doOnError(error -> trail.ended(call, error));
+                });
+            }
+
+            @Override
+            public double cost(O answer) {
+                return provider.cost(answer);
+            }
+
+            @Override
+            public String toString() {
+                return provider.toString();
+            }
+        };
+    }
+}
