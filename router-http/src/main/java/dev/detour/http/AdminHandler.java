@@ -90,6 +90,7 @@ final class AdminHandler {
 
     private Mono<Void> offer(HttpServerRequest request, HttpServerResponse response) {
         return Bodies.read(request, 1 << 20)
+                .publishOn(Schedulers.boundedElastic()) // a config may name files to read (server.tls): off the event loop
                 .map(bytes -> versions.offer(new String(bytes, StandardCharsets.UTF_8), "admin"))
                 .flatMap(version -> json(response, version(version)));
     }

@@ -6,6 +6,7 @@ import dev.detour.http.config.AdminConfig;
 import dev.detour.http.config.ConfigVersions;
 import dev.detour.http.config.GatewayConfig;
 import dev.detour.http.config.ServerConfig;
+import dev.detour.http.config.TlsConfig;
 import dev.detour.http.gateway.Gateway;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -25,6 +26,9 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
+import reactor.netty.NettyPipeline;
+import reactor.netty.http.Http2SslContextSpec;
+import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
@@ -65,7 +69,7 @@ public final class DetourServer implements AutoCloseable {
         this.admin = config.admin().tokenEnv() == null ? null : new AdminHandler(serving::get, versions);
         JsonRouteHandler json = new JsonRouteHandler(serving::get);
         String adminPrefix = config.admin().pathPrefix();
-        this.server = HttpServer.create()
+        this.server = secured(HttpServer.create(), settings.tls())
                 .host(settings.host())
                 .port(settings.port())
                 .doOnConnection(connection -> connections.add(connection.channel()))
@@ -105,6 +109,24 @@ public final class DetourServer implements AutoCloseable {
         return new DetourServer(versions, environment, out);
     }
 
+    /**
+     * With {@code tls}, HTTPS offering HTTP/2 and HTTP/1.1 by ALPN (the certificate files are read now),
+     * a connection whose TLS fails closed quietly; without, plain HTTP/1.1 as before.
+     */
+    private static HttpServer secured(HttpServer server, TlsConfig tls) {
+        if (tls == null) {
+            return server;
+        }
+        Http2SslContextSpec context = Http2SslContextSpec.forServer(tls.certPath().toFile(), tls.keyPath().toFile());
+        return server.protocol(HttpProtocol.H2, HttpProtocol.HTTP11)
+                .secure(spec -> spec.sslContext(context))
+                .doOnChannelInit((observer, channel, address) -> {
+                    if (channel.pipeline().get(NettyPipeline.SslHandler) != null) {
+                        channel.pipeline().addAfter(NettyPipeline.SslHandler, "detour.tlsFailures", TlsFailures.INSTANCE);
+                    }
+                });
+    }
+
     private BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> tracked(
             BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler) {
         return (request, response) -> Mono.defer(() -> {
@@ -132,6 +154,9 @@ public final class DetourServer implements AutoCloseable {
         ServerConfig then = next.server();
         if (!now.host().equals(then.host()) || now.port() != then.port()) {
             throw new IllegalArgumentException("server.host and server.port cannot change while running (restart to change them)");
+        }
+        if (!Objects.equals(now.tls(), then.tls())) {
+            throw new IllegalArgumentException("server.tls cannot change while running (restart to change it)");
         }
         AdminConfig admin = running.admin();
         if ((admin.tokenEnv() == null) != (next.admin().tokenEnv() == null) || !admin.pathPrefix().equals(next.admin().pathPrefix())) {
@@ -161,9 +186,9 @@ public final class DetourServer implements AutoCloseable {
         return server.port();
     }
 
-    /** {@code http://host:port}. */
+    /** {@code http://host:port}, or {@code https://host:port} with TLS. */
     public String baseUrl() {
-        return "http://" + server.host() + ":" + server.port();
+        return (versions.current().config().server().tls() == null ? "http://" : "https://") + server.host() + ":" + server.port();
     }
 
     /** The gateway serving now. */

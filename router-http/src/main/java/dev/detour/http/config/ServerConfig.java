@@ -14,9 +14,10 @@ import java.util.Locale;
  * @param propagateHeaders request headers sent on to providers, in lower case
  *                         ({@code x-user-id} and {@code x-session-id} unless set)
  * @param maxInFlight      the most API requests served at once (1024 unless set); beyond it, 429
+ * @param tls              HTTPS with HTTP/2 by ALPN ({@code null} unless set: plain HTTP/1.1)
  */
 public record ServerConfig(String host, Integer port, Long maxBodyBytes, Duration shutdownGrace,
-                           List<String> propagateHeaders, Integer maxInFlight) {
+                           List<String> propagateHeaders, Integer maxInFlight, TlsConfig tls) {
 
     /** The address bound unless set. */
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -31,7 +32,7 @@ public record ServerConfig(String host, Integer port, Long maxBodyBytes, Duratio
     /** The most API requests served at once unless set. */
     public static final int DEFAULT_MAX_IN_FLIGHT = 1024;
 
-    private static final ServerConfig DEFAULTS = new ServerConfig(null, null, null, null, null, null);
+    private static final ServerConfig DEFAULTS = new ServerConfig(null, null, null, null, null, null, null);
 
     /** Takes the default of what is null and copies the header list, in lower case. */
     public ServerConfig {
@@ -44,13 +45,13 @@ public record ServerConfig(String host, Integer port, Long maxBodyBytes, Duratio
         maxInFlight = maxInFlight != null ? maxInFlight : DEFAULT_MAX_IN_FLIGHT;
     }
 
-    /** A server with every field set. */
+    /** A server with every field set, without TLS. */
     public ServerConfig(String host, int port, long maxBodyBytes, Duration shutdownGrace, List<String> propagateHeaders,
                         int maxInFlight) {
-        this(host, Integer.valueOf(port), Long.valueOf(maxBodyBytes), shutdownGrace, propagateHeaders, Integer.valueOf(maxInFlight));
+        this(host, Integer.valueOf(port), Long.valueOf(maxBodyBytes), shutdownGrace, propagateHeaders, Integer.valueOf(maxInFlight), null);
     }
 
-    /** Every field at its default: {@code 127.0.0.1:8080}, 1 MiB, 10 s, user and session headers, 1024 in flight. */
+    /** Every field at its default: {@code 127.0.0.1:8080}, 1 MiB, 10 s, user and session headers, 1024 in flight, no TLS. */
     public static ServerConfig defaults() {
         return DEFAULTS;
     }
