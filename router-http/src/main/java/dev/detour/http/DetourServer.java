@@ -152,7 +152,7 @@ public final class DetourServer implements AutoCloseable {
     private static GatewayConfig unchangedAtRuntime(GatewayConfig running, GatewayConfig next) {
         ServerConfig now = running.server();
         ServerConfig then = next.server();
-        if (!now.host().equals(then.host()) || now.port() != then.port()) {
+        if (!now.host().equals(then.host()) || !Objects.equals(now.port(), then.port())) {
             throw new IllegalArgumentException("server.host and server.port cannot change while running (restart to change them)");
         }
         if (!Objects.equals(now.tls(), then.tls())) {
