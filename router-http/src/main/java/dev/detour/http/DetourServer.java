@@ -64,6 +64,7 @@ public final class DetourServer implements AutoCloseable {
         this.log = new RequestLog(out);
         this.chat = new ChatHandler(serving::get, log);
         this.edges = new ClientEdges(() -> serving.get().server(), log);
+        edgeMetrics(edges);
         this.admin = config.admin().tokenEnv() == null ? null : new AdminHandler(serving::get, versions);
         JsonRouteHandler json = new JsonRouteHandler(serving::get);
         String adminPrefix = config.admin().pathPrefix();
@@ -118,6 +119,14 @@ public final class DetourServer implements AutoCloseable {
                         .maxInitialLineLength(ClientEdges.MAX_REQUEST_LINE)
                         .maxHeaderSize(settings.maxHeaderBytes()))
                 .doOnChannelInit((observer, channel, remote) -> edges.install(channel));
+    }
+
+    /** {@code detour_http_connections_open} and {@code detour_http_connections_refused_total} (past {@code max-connections}). */
+    private void edgeMetrics(ClientEdges edges) {
+        io.micrometer.core.instrument.Gauge.builder("detour.http.connections.open", edges, ClientEdges::openConnections)
+                .description("client connections open").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("detour.http.connections.refused", edges, ClientEdges::refusedConnections)
+                .description("client connections closed on accept because max-connections were open").register(registry);
     }
 
     /** Counts a request in flight while it is served (not limited: health, models, metrics). */

@@ -471,5 +471,9 @@ class ClientEdgesTest {
             }
         });
         followUpSucceeds();
+        String metrics = h.get("/metrics", Map.of()).body();
+        java.util.regex.Matcher refused = java.util.regex.Pattern.compile("detour_http_connections_refused_total (\\d+)").matcher(metrics);
+        assertThat(refused.find()).as(metrics).isTrue();
+        assertThat(Long.parseLong(refused.group(1))).isGreaterThanOrEqualTo(24);
     }
 }
