@@ -6,7 +6,12 @@ import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
 import reactor.netty.http.server.HttpServerRequest;
 
-/** Reads request bodies whole, refusing (413) one larger than the limit without reading it all. */
+/**
+ * Reads request bodies whole, refusing (413) one larger than the limit without reading it all. A body the
+ * client was too slow to send, or sent in broken framing, fails with the {@link ApiError} to answer (408 or
+ * 400, from {@link ClientEdges}); one the client abandoned by closing its connection fails with
+ * {@link ClientEdges.ClientGone}.
+ */
 final class Bodies {
 
     private static final byte[] EMPTY = new byte[0];
@@ -29,7 +34,8 @@ final class Bodies {
         return ByteBufFlux.fromInbound(request.receive().doOnNext(chunk -> count(chunk, seen, limit)))
                 .aggregate()
                 .asByteArray()
-                .defaultIfEmpty(EMPTY);
+                .defaultIfEmpty(EMPTY)
+                .onErrorMap(ClientEdges::bodyError);
     }
 
     private static void count(ByteBuf chunk, long[] seen, long limit) {

@@ -66,12 +66,22 @@ final class ChatHandler {
     }
 
     Mono<Void> completions(HttpServerRequest request, HttpServerResponse response) {
+        return Mono.defer(() -> {
+            inFlight.incrementAndGet();
+            return answer(request, response).doFinally(signal -> inFlight.decrementAndGet());
+        });
+    }
+
+    /**
+     * One request, ending in its log line: its status is the one answered, or 499 when the client went away
+     * first (with {@code headers_sent}: whether the answer had begun; a stream also says its {@code chunks}).
+     */
+    private Mono<Void> answer(HttpServerRequest request, HttpServerResponse response) {
         long start = System.nanoTime();
         Serving current = serving.get();
         String requestId = Exchanges.requestId(request);
         response.header("x-request-id", requestId);
         ObjectNode line = log.line().put("request_id", requestId);
-        inFlight.incrementAndGet();
         ApiError denied = Exchanges.admit(response, current.clients().admit(request), line);
         CallTrail calls = new CallTrail();
         Mono<Void> handled = denied != null ? Mono.error(new ApiError.ApiException(denied))
@@ -91,21 +101,29 @@ final class ChatHandler {
                 });
         return handled
                 .onErrorResume(failure -> {
+                    if (ClientEdges.clientGone(failure)) {
+                        line.put("client", "disconnected");
+                        return Mono.empty();
+                    }
                     Exchanges.describeFailure(response, failure, calls, line);
                     ApiError error = ApiError.of(failure);
                     line.put("status", error.status()).put("error", error.message());
-                    return Exchanges.error(response, error);
+                    return Exchanges.error(response, error).onErrorResume(ClientEdges::clientGone, gone -> {
+                        line.put("client", "disconnected");
+                        return Mono.empty();
+                    });
                 })
                 .doFinally(signal -> {
                     line.put("latency_ms", (System.nanoTime() - start) / 1e6);
                     if (signal == reactor.core.publisher.SignalType.CANCEL) {
                         line.put("client", "disconnected");
                     }
-                    if (!line.has("status")) {
+                    if ("disconnected".equals(line.path("client").asText())) {
+                        line.put("status", 499).put("headers_sent", response.hasSentHeaders());
+                    } else if (!line.has("status")) {
                         line.put("status", 200);
                     }
                     log.write(line);
-                    inFlight.decrementAndGet();
                 });
     }
 

@@ -19,6 +19,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
@@ -50,6 +51,7 @@ public final class DetourServer implements AutoCloseable {
     private final RequestLog log;
     private final ChatHandler chat;
     private final AdminHandler admin;
+    private final ClientEdges edges;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
@@ -66,15 +68,17 @@ public final class DetourServer implements AutoCloseable {
         this.serving = new AtomicReference<>(prepare.apply(config));
         this.log = new RequestLog(out);
         this.chat = new ChatHandler(serving::get, log);
+        this.edges = new ClientEdges(() -> serving.get().server(), log);
+        edgeMetrics(edges);
         this.admin = config.admin().tokenEnv() == null ? null : new AdminHandler(serving::get, versions);
         JsonRouteHandler json = new JsonRouteHandler(serving::get);
         String adminPrefix = config.admin().pathPrefix();
-        this.server = secured(HttpServer.create(), settings.tls())
+        this.server = guarded(secured(HttpServer.create(), settings.tls()), settings)
                 .host(settings.host())
                 .port(settings.port())
                 .doOnConnection(connection -> connections.add(connection.channel()))
                 .route(routes -> {
-                    routes.post("/v1/chat/completions", limited(tracked(chat::completions)))
+                    routes.post("/v1/chat/completions", limited(chat::completions))
                             .get("/v1/models", tracked(chat::models))
                             .get("/healthz", (request, response) -> response.sendString(Mono.just("ok")))
                             .get("/readyz", (request, response) -> draining
@@ -86,7 +90,7 @@ public final class DetourServer implements AutoCloseable {
                     if (admin != null) {
                         admin.register(routes, adminPrefix);
                     }
-                    routes.route(JsonRouteHandler::matches, limited(tracked(json::handle)));
+                    routes.route(JsonRouteHandler::matches, limited(json::handle));
                     routes.route(request -> true, (request, response) -> Exchanges.error(response,
                             ApiError.unknownPath(request.method().name(), request.fullPath())));
                 })
@@ -127,31 +131,87 @@ public final class DetourServer implements AutoCloseable {
                 });
     }
 
+    /**
+     * The client-facing limits on the HTTP/1.1 server (see {@link ClientEdges}): the decoder's limits on the
+     * request line and headers, and the guard every new connection gets (or, past {@code max-connections}, a
+     * close before anything is read).
+     */
+    private HttpServer guarded(HttpServer http, ServerConfig settings) {
+        return http
+                .httpRequestDecoder(decoder -> decoder
+                        .maxInitialLineLength(ClientEdges.MAX_REQUEST_LINE)
+                        .maxHeaderSize(settings.maxHeaderBytes()))
+                .doOnChannelInit((observer, channel, remote) -> edges.install(channel));
+    }
+
+    /** {@code detour_http_connections_open} and {@code detour_http_connections_refused_total} (past {@code max-connections}). */
+    private void edgeMetrics(ClientEdges edges) {
+        io.micrometer.core.instrument.Gauge.builder("detour.http.connections.open", edges, ClientEdges::openConnections)
+                .description("client connections open").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("detour.http.connections.refused", edges, ClientEdges::refusedConnections)
+                .description("client connections closed on accept because max-connections were open").register(registry);
+    }
+
+    /** Counts a request in flight while it is served (not limited: health, models, metrics). */
     private BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> tracked(
             BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler) {
         return (request, response) -> Mono.defer(() -> {
             inFlight.incrementAndGet();
-            return handler.apply(request, response).doFinally(signal -> inFlight.decrementAndGet());
+            return served(handler, request, response).doFinally(signal -> inFlight.decrementAndGet());
         });
     }
 
-    /** Refuses (429) an API request beyond the configured number in flight, without calling any provider. */
+    /**
+     * Serves an API request only when a slot is free, a hard limit: the slot is reserved first (compare and
+     * set, so a burst cannot pass the limit) and released exactly once, however the request ends (answered,
+     * failed, cancelled by the client leaving, or refused for a time limit). Beyond the limit: 429 with
+     * {@code retry-after}, and a log line, without calling any provider.
+     */
     private BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> limited(
             BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler) {
-        return (request, response) -> {
+        return (request, response) -> Mono.defer(() -> {
             int limit = serving.get().server().maxInFlight();
-            if (inFlight.get() >= limit) {
+            if (!reserve(limit)) {
                 response.header(HttpHeaderNames.RETRY_AFTER, "1");
-                return Exchanges.error(response, ApiError.busy(limit));
+                ApiError busy = ApiError.busy(limit);
+                log.write(log.line().put("request_id", Exchanges.requestId(request)).put("status", busy.status())
+                        .put("error", busy.message()).put("code", busy.code()));
+                return Exchanges.error(response, busy);
             }
+            AtomicBoolean held = new AtomicBoolean(true);
+            return served(handler, request, response).doFinally(signal -> {
+                if (held.compareAndSet(true, false)) {
+                    inFlight.decrementAndGet();
+                }
+            });
+        });
+    }
+
+    private boolean reserve(int limit) {
+        for (int now = inFlight.get(); now < limit; now = inFlight.get()) {
+            if (inFlight.compareAndSet(now, now + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Mono<Void> served(BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler,
+                                     HttpServerRequest request, HttpServerResponse response) {
+        try {
             return handler.apply(request, response);
-        };
+        } catch (RuntimeException e) {
+            return Mono.error(e);
+        }
     }
 
     /** What a running server cannot take from a reload: its address, its admin API's place, its breakers. */
     private static GatewayConfig unchangedAtRuntime(GatewayConfig running, GatewayConfig next) {
         ServerConfig now = running.server();
         ServerConfig then = next.server();
+        if (!now.maxHeaderBytes().equals(then.maxHeaderBytes())) {
+            throw new IllegalArgumentException("server.max-header-bytes cannot change while running (restart to change it)");
+        }
         if (!now.host().equals(then.host()) || !Objects.equals(now.port(), then.port())) {
             throw new IllegalArgumentException("server.host and server.port cannot change while running (restart to change them)");
         }

@@ -120,7 +120,7 @@ final class Exchanges {
      */
     static ApiError admit(HttpServerResponse response, ClientAuth.Admission admission, ObjectNode line) {
         if (line != null && admission.client() != null) {
-            line.put("client", admission.client());
+            line.put("key_name", admission.client());
         }
         if (admission.retryAfterSeconds() > 0) {
             response.header(HttpHeaderNames.RETRY_AFTER, Long.toString(admission.retryAfterSeconds()));

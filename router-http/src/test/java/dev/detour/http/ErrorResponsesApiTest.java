@@ -186,7 +186,7 @@ class ErrorResponsesApiTest {
         Harness.await("the refusal's log line", () -> Harness.lines(harness.logText()).stream()
                 .anyMatch(line -> line.path("status").asInt() == 429));
         assertThat(Harness.lines(harness.logText())).filteredOn(line -> line.path("status").asInt() == 429)
-                .singleElement().satisfies(line -> assertThat(line.path("client").asText()).isEqualTo("team-a"));
+                .singleElement().satisfies(line -> assertThat(line.path("key_name").asText()).isEqualTo("team-a"));
     }
 
     @Test
@@ -198,9 +198,9 @@ class ErrorResponsesApiTest {
         assertThat(named.status()).isEqualTo(200);
         Harness.await("both log lines", () -> harness.logText().contains("legacy-1") && harness.logText().contains("team-b-1"));
         assertThat(Harness.lines(harness.logText())).filteredOn(line -> line.path("request_id").asText().equals("team-b-1"))
-                .singleElement().satisfies(line -> assertThat(line.path("client").asText()).isEqualTo("team-b"));
+                .singleElement().satisfies(line -> assertThat(line.path("key_name").asText()).isEqualTo("team-b"));
         assertThat(Harness.lines(harness.logText())).filteredOn(line -> line.path("request_id").asText().equals("legacy-1"))
-                .singleElement().satisfies(line -> assertThat(line.path("client").asText()).isEqualTo("LEGACY_KEY"));
+                .singleElement().satisfies(line -> assertThat(line.path("key_name").asText()).isEqualTo("LEGACY_KEY"));
         assertThat(harness.logText()).doesNotContain(TEAM_A_KEY, TEAM_B_KEY, LEGACY_KEY);
         assertThat(harness.get("/metrics", Map.of()).body()).doesNotContain(TEAM_A_KEY, TEAM_B_KEY, LEGACY_KEY);
     }

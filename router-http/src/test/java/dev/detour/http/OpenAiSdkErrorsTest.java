@@ -93,7 +93,7 @@ class OpenAiSdkErrorsTest {
                 .doesNotContain(KEY);
         assertThat(h.simulator.stats("ok").requests()).isEqualTo(3);
         Harness.await("four log lines", () -> Harness.lines(h.logText()).size() == 4);
-        assertThat(Harness.lines(h.logText())).allSatisfy(line -> assertThat(line.path("client").asText()).isEqualTo("sdk-team"));
+        assertThat(Harness.lines(h.logText())).allSatisfy(line -> assertThat(line.path("key_name").asText()).isEqualTo("sdk-team"));
         assertThat(h.logText()).doesNotContain(KEY);
     }
 

@@ -269,7 +269,8 @@ class ConfigLoaderTest {
                 """)).containsExactly(
                 "detour.yaml: providers.openai.tpye: unknown field (did you mean 'type'?)",
                 "detour.yaml: server.maxBodyByte: unknown field (did you mean 'maxBodyBytes'?)",
-                "detour.yaml: server.colour: unknown field (known: host, port, max-body-bytes, shutdown-grace, propagate-headers, max-in-flight, tls)");
+                "detour.yaml: server.colour: unknown field (known: host, port, max-body-bytes, shutdown-grace, propagate-headers, max-in-flight, "
+                        + "header-timeout, body-idle-timeout, body-timeout, keep-alive-timeout, max-header-bytes, max-connections, tls)");
     }
 
     @Test
