@@ -99,32 +99,7 @@ final class ChatHandler {
                     Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
                     return answer.contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers, CallTrail.KEY, calls));
                 });
-        return handled
-                .onErrorResume(failure -> {
-                    if (ClientEdges.clientGone(failure)) {
-                        line.put("client", "disconnected");
-                        return Mono.empty();
-                    }
-                    Exchanges.describeFailure(response, failure, calls, line);
-                    ApiError error = ApiError.of(failure);
-                    line.put("status", error.status()).put("error", error.message());
-                    return Exchanges.error(response, error).onErrorResume(ClientEdges::clientGone, gone -> {
-                        line.put("client", "disconnected");
-                        return Mono.empty();
-                    });
-                })
-                .doFinally(signal -> {
-                    line.put("latency_ms", (System.nanoTime() - start) / 1e6);
-                    if (signal == reactor.core.publisher.SignalType.CANCEL) {
-                        line.put("client", "disconnected");
-                    }
-                    if ("disconnected".equals(line.path("client").asText())) {
-                        line.put("status", 499).put("headers_sent", response.hasSentHeaders());
-                    } else if (!line.has("status")) {
-                        line.put("status", 200);
-                    }
-                    log.write(line);
-                });
+        return Exchanges.logged(handled, response, calls, line, log, start);
     }
 
     /**

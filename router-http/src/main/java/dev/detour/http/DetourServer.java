@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BiFunction;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
@@ -71,7 +71,7 @@ public final class DetourServer implements AutoCloseable {
         this.edges = new ClientEdges(() -> serving.get().server(), log);
         edgeMetrics(edges);
         this.admin = config.admin().tokenEnv() == null ? null : new AdminHandler(serving::get, versions);
-        JsonRouteHandler json = new JsonRouteHandler(serving::get);
+        JsonRouteHandler json = new JsonRouteHandler(serving::get, log);
         String adminPrefix = config.admin().pathPrefix();
         this.server = guarded(secured(HttpServer.create(), settings.tls()), settings)
                 .host(settings.host())

@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
@@ -141,5 +142,40 @@ final class Exchanges {
                 .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(bytes.length))
                 .sendByteArray(Mono.just(bytes))
                 .then();
+    }
+
+    /**
+     * {@code handled}, ending in its log line: a failure answered as a JSON error carrying the
+     * {@code x-detour-*} headers of the calls made; the status answered, or 499 (with {@code headers_sent})
+     * when the client went away first; the latency since {@code start} ({@link System#nanoTime()}).
+     */
+    static Mono<Void> logged(Mono<Void> handled, HttpServerResponse response, CallTrail calls, ObjectNode line,
+                             RequestLog log, long start) {
+        return handled
+                .onErrorResume(failure -> {
+                    if (ClientEdges.clientGone(failure)) {
+                        line.put("client", "disconnected");
+                        return Mono.empty();
+                    }
+                    describeFailure(response, failure, calls, line);
+                    ApiError error = ApiError.of(failure);
+                    line.put("status", error.status()).put("error", error.message());
+                    return error(response, error).onErrorResume(ClientEdges::clientGone, gone -> {
+                        line.put("client", "disconnected");
+                        return Mono.empty();
+                    });
+                })
+                .doFinally(signal -> {
+                    line.put("latency_ms", (System.nanoTime() - start) / 1e6);
+                    if (signal == SignalType.CANCEL) {
+                        line.put("client", "disconnected");
+                    }
+                    if ("disconnected".equals(line.path("client").asText())) {
+                        line.put("status", 499).put("headers_sent", response.hasSentHeaders());
+                    } else if (!line.has("status")) {
+                        line.put("status", 200);
+                    }
+                    log.write(line);
+                });
     }
 }

@@ -1,5 +1,6 @@
 package dev.detour.http;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.Route;
 import dev.detour.http.config.JsonRouteConfig;
 import dev.detour.http.gateway.CallTrail;
@@ -20,9 +21,11 @@ final class JsonRouteHandler {
     static final String PREFIX = "/routes/";
 
     private final Supplier<Serving> serving;
+    private final RequestLog log;
 
-    JsonRouteHandler(Supplier<Serving> serving) {
+    JsonRouteHandler(Supplier<Serving> serving, RequestLog log) {
         this.serving = serving;
+        this.log = log;
     }
 
     static boolean matches(HttpServerRequest request) {
@@ -30,44 +33,46 @@ final class JsonRouteHandler {
     }
 
     Mono<Void> handle(HttpServerRequest request, HttpServerResponse response) {
+        long start = System.nanoTime();
         Serving current = serving.get();
-        ApiError denied = Exchanges.admit(response, current.clients().admit(request), null);
-        if (denied != null) {
-            return Exchanges.error(response, denied);
-        }
+        String requestId = Exchanges.requestId(request);
+        response.header("x-request-id", requestId);
+        ObjectNode line = log.line().put("request_id", requestId);
+        CallTrail calls = new CallTrail();
+        ApiError denied = Exchanges.admit(response, current.clients().admit(request), line);
         String uri = request.uri().substring(PREFIX.length());
         int query = uri.indexOf('?');
         String path = query < 0 ? uri : uri.substring(0, query);
         int slash = path.indexOf('/');
         String name = slash < 0 ? path : path.substring(0, slash);
         String below = slash < 0 ? "/" : path.substring(slash);
+        line.put("route", "routes/" + name);
         Route<JsonCall, JsonAnswer> route = current.gateway().jsonRoute(name);
-        if (route == null) {
-            return Exchanges.error(response, ApiError.unknownRoute(name, current.gateway().config().jsonRoutes().stream()
-                    .map(JsonRouteConfig::name).toList()));
+        Mono<Void> handled;
+        if (denied != null) {
+            handled = Mono.error(new ApiError.ApiException(denied));
+        } else if (route == null) {
+            handled = Mono.error(new ApiError.ApiException(ApiError.unknownRoute(name,
+                    current.gateway().config().jsonRoutes().stream().map(JsonRouteConfig::name).toList())));
+        } else {
+            Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
+            handled = Bodies.read(request, current.server().maxBodyBytes())
+                    .map(body -> new JsonCall(request.method().name(), below, query < 0 ? "" : uri.substring(query + 1),
+                            request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE), body, headers))
+                    .flatMap(route::execute)
+                    .flatMap(outcome -> {
+                        JsonAnswer answer = outcome.value();
+                        Exchanges.describe(response, outcome, line);
+                        line.put("status", answer.status());
+                        if (answer.contentType() != null) {
+                            response.header(HttpHeaderNames.CONTENT_TYPE, answer.contentType());
+                        }
+                        return response.status(HttpResponseStatus.valueOf(answer.status()))
+                                .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(answer.body().length))
+                                .sendByteArray(Mono.just(answer.body())).then();
+                    })
+                    .contextWrite(Context.of(CallTrail.KEY, calls));
         }
-        String requestId = Exchanges.requestId(request);
-        response.header("x-request-id", requestId);
-        Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
-        CallTrail calls = new CallTrail();
-        return Bodies.read(request, current.server().maxBodyBytes())
-                .map(body -> new JsonCall(request.method().name(), below, query < 0 ? "" : uri.substring(query + 1),
-                        request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE), body, headers))
-                .flatMap(route::execute)
-                .flatMap(outcome -> {
-                    JsonAnswer answer = outcome.value();
-                    Exchanges.describe(response, outcome, null);
-                    if (answer.contentType() != null) {
-                        response.header(HttpHeaderNames.CONTENT_TYPE, answer.contentType());
-                    }
-                    return response.status(HttpResponseStatus.valueOf(answer.status()))
-                            .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(answer.body().length))
-                            .sendByteArray(Mono.just(answer.body())).then();
-                })
-                .contextWrite(Context.of(CallTrail.KEY, calls))
-                .onErrorResume(error -> {
-                    Exchanges.describeFailure(response, error, calls, null);
-                    return Exchanges.error(response, ApiError.of(error));
-                });
+        return Exchanges.logged(handled, response, calls, line, log, start);
     }
 }

@@ -2,11 +2,13 @@ package dev.detour.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.sim.Behaviour;
 import dev.detour.sim.Fault;
 import dev.detour.sim.Latency;
 import dev.detour.sim.SimulatedProvider;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -239,5 +241,25 @@ class ChatApiTest {
             assertThat(busy.simulator.stats("ok").requests()).isZero();
             first.dispose();
         }
+    }
+
+    @Test
+    void aPlainJsonRouteRequestGetsALogLineToo() {
+        assertThat(harness.get("/routes/health/health", AUTH).status()).isEqualTo(200);
+        assertThat(harness.get("/routes/nope/x", AUTH).status()).isEqualTo(404);
+
+        Harness.await("log lines for the JSON routes", () -> Harness.lines(harness.logText()).stream()
+                .filter(line -> line.path("route").asText().startsWith("routes/")).count() >= 2);
+        List<ObjectNode> lines = Harness.lines(harness.logText()).stream()
+                .filter(line -> line.path("route").asText().startsWith("routes/")).toList();
+        assertThat(lines).anySatisfy(line -> {
+            assertThat(line.path("route").asText()).isEqualTo("routes/health");
+            assertThat(line.path("status").asInt()).isEqualTo(200);
+            assertThat(line.path("served_by").asText()).isEqualTo("weather");
+        });
+        assertThat(lines).anySatisfy(line -> {
+            assertThat(line.path("route").asText()).isEqualTo("routes/nope");
+            assertThat(line.path("status").asInt()).isEqualTo(404);
+        });
     }
 }
