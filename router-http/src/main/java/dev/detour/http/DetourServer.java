@@ -73,7 +73,7 @@ public final class DetourServer implements AutoCloseable {
         this.admin = config.admin().tokenEnv() == null ? null : new AdminHandler(serving::get, versions);
         JsonRouteHandler json = new JsonRouteHandler(serving::get, log);
         String adminPrefix = config.admin().pathPrefix();
-        this.server = guarded(secured(HttpServer.create(), settings.tls()), settings)
+        this.server = guarded(secured(HttpServer.create(), settings), settings)
                 .host(settings.host())
                 .port(settings.port())
                 .doOnConnection(connection -> connections.add(connection.channel()))
@@ -115,15 +115,22 @@ public final class DetourServer implements AutoCloseable {
 
     /**
      * With {@code tls}, HTTPS offering HTTP/2 and HTTP/1.1 by ALPN (the certificate files are read now),
-     * a connection whose TLS fails closed quietly; without, plain HTTP/1.1 as before.
+     * a connection whose TLS fails closed quietly; without, plain HTTP/1.1 as before. The protocol is chosen
+     * after the handshake, before {@link ClientEdges} could guard it, so a TLS connection gets Reactor Netty's
+     * own limits instead: closed when no whole request arrives within {@code header-timeout} (also between
+     * kept-alive requests), and its request cut past {@code body-idle-timeout} or {@code body-timeout}.
      */
-    private static HttpServer secured(HttpServer server, TlsConfig tls) {
+    private static HttpServer secured(HttpServer server, ServerConfig settings) {
+        TlsConfig tls = settings.tls();
         if (tls == null) {
             return server;
         }
         Http2SslContextSpec context = Http2SslContextSpec.forServer(tls.certPath().toFile(), tls.keyPath().toFile());
         return server.protocol(HttpProtocol.H2, HttpProtocol.HTTP11)
                 .secure(spec -> spec.sslContext(context))
+                .idleTimeout(settings.headerTimeout())
+                .readTimeout(settings.bodyIdleTimeout())
+                .requestTimeout(settings.bodyTimeout())
                 .doOnChannelInit((observer, channel, address) -> {
                     if (channel.pipeline().get(NettyPipeline.SslHandler) != null) {
                         channel.pipeline().addAfter(NettyPipeline.SslHandler, "detour.tlsFailures", TlsFailures.INSTANCE);
