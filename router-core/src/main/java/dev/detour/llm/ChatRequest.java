@@ -14,6 +14,13 @@ import java.util.function.Consumer;
  */
 public final class ChatRequest {
 
+    /**
+     * The field of a canonical request holding what only an Anthropic provider can use (a request that came
+     * through the Anthropic door: its raw {@code system} blocks with {@code cache_control}, {@code top_k},
+     * {@code thinking}, fields without a canonical equivalent); every other dialect leaves it out.
+     */
+    public static final String ANTHROPIC_FIELDS = "x_anthropic";
+
     private static final String INSTRUCTION = "Your previous answer was cut off. Continue it from exactly where it "
             + "stopped, without repeating anything already written and without any preamble.";
 
@@ -95,6 +102,16 @@ public final class ChatRequest {
     /** The request as JSON: a read-only view (change it through the {@code with…} methods, which copy). */
     public JsonNode json() {
         return json;
+    }
+
+    /** A copy without {@link #ANTHROPIC_FIELDS}; itself when it has none. */
+    public ChatRequest withoutAnthropicFields() {
+        if (!json.has(ANTHROPIC_FIELDS)) {
+            return this;
+        }
+        ObjectNode copy = json.deepCopy();
+        copy.remove(ANTHROPIC_FIELDS);
+        return new ChatRequest(copy, partial, form);
     }
 
     /** A copy asking for {@code model}. */

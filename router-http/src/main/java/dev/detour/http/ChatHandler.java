@@ -13,14 +13,11 @@ import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatStreams;
 import dev.detour.llm.HttpSettings;
 import dev.detour.llm.Json;
-import dev.detour.llm.internal.SseEvent;
-import dev.detour.llm.internal.SseWriter;
+import dev.detour.llm.anthropic.AnthropicDoor;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -34,16 +31,30 @@ import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 import reactor.util.context.Context;
 
-/** {@code POST /v1/chat/completions} (JSON and SSE) and {@code GET /v1/models}. */
+/**
+ * A door's chat requests, JSON and SSE: {@code POST /v1/chat/completions} and {@code GET /v1/models} for the
+ * OpenAI door, {@code POST /v1/messages} and {@code POST /v1/messages/count_tokens} for the Anthropic door.
+ */
 final class ChatHandler {
 
     private final Supplier<Serving> serving;
     private final RequestLog log;
+    private final Door door;
     private final AtomicInteger inFlight = new AtomicInteger();
 
     ChatHandler(Supplier<Serving> serving, RequestLog log) {
+        this(serving, log, Door.OPENAI);
+    }
+
+    ChatHandler(Supplier<Serving> serving, RequestLog log, Door door) {
         this.serving = serving;
         this.log = log;
+        this.door = door;
+    }
+
+    /** The door this handler serves. */
+    Door door() {
+        return door;
     }
 
     /** Requests whose log line is not yet written. */
@@ -82,11 +93,14 @@ final class ChatHandler {
         String requestId = Exchanges.requestId(request);
         response.header("x-request-id", requestId);
         ObjectNode line = log.line().put("request_id", requestId);
-        ApiError denied = Exchanges.admit(response, current.clients().admit(request), line);
+        if (door != Door.OPENAI) {
+            line.put("door", door.name());
+        }
+        ApiError denied = Exchanges.admit(response, current.clients().admit(request, door.apiKeyHeader()), line);
         CallTrail calls = new CallTrail();
         Mono<Void> handled = denied != null ? Mono.error(new ApiError.ApiException(denied))
                 : Bodies.read(request, current.server().maxBodyBytes())
-                .map(ChatHandler::parse)
+                .map(body -> door.request(object(body)))
                 .flatMap(chat -> {
                     Gateway gateway = current.gateway();
                     Gateway.ChatRoute route = gateway.route(chat.model());
@@ -97,9 +111,48 @@ final class ChatHandler {
                     Mono<Void> answer = chat.stream() ? streamed(response, route, chat, line)
                             : whole(response, route, chat, line);
                     Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
+                    for (String name : door.forwarded()) {
+                        String value = request.requestHeaders().get(name);
+                        if (value != null) {
+                            headers.put(name, value);
+                        }
+                    }
                     return answer.contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers, CallTrail.KEY, calls));
                 });
-        return Exchanges.logged(handled, response, calls, line, log, start);
+        return Exchanges.logged(handled, response, calls, line, log, start, door::error);
+    }
+
+    /**
+     * {@code POST /v1/messages/count_tokens}: checked like a message (key, body, known model), and answered
+     * {@code {"input_tokens": N}} with an estimate ({@link AnthropicDoor#estimateInputTokens}) marked by
+     * {@code x-detour-estimated: true}. No provider is called, so counting never spends a provider's quota.
+     */
+    Mono<Void> countTokens(HttpServerRequest request, HttpServerResponse response) {
+        return Mono.defer(() -> {
+            long start = System.nanoTime();
+            Serving current = serving.get();
+            String requestId = Exchanges.requestId(request);
+            response.header("x-request-id", requestId);
+            ObjectNode line = log.line().put("request_id", requestId).put("door", door.name()).put("count_tokens", true);
+            ApiError denied = Exchanges.admit(response, current.clients().admit(request, door.apiKeyHeader()), line);
+            Mono<Void> handled = denied != null ? Mono.error(new ApiError.ApiException(denied))
+                    : Bodies.read(request, current.server().maxBodyBytes()).flatMap(body -> {
+                        ObjectNode json = object(body);
+                        if (!json.has("max_tokens")) {
+                            json.put("max_tokens", 1);
+                        }
+                        ChatRequest chat = door.request(json);
+                        line.put("route", chat.model());
+                        if (current.gateway().route(chat.model()) == null) {
+                            return Mono.error(new ApiError.ApiException(ApiError.unknownModel(chat.model(), current.gateway().aliases())));
+                        }
+                        json.remove("max_tokens");
+                        response.header("x-detour-estimated", "true");
+                        ObjectNode answer = Json.newObject().put("input_tokens", AnthropicDoor.estimateInputTokens(json));
+                        return Exchanges.json(response, HttpResponseStatus.OK, answer);
+                    });
+            return Exchanges.logged(handled, response, null, line, log, start, door::error);
+        });
     }
 
     /**
@@ -107,6 +160,11 @@ final class ChatHandler {
      * in the caller's terms ({@code request body is not valid JSON: unexpected end of input at line 1, column 17}).
      */
     static ChatRequest parse(byte[] body) {
+        return ChatRequest.of(object(body));
+    }
+
+    /** The request body as a JSON object, or a 400 saying what is wrong and where. */
+    static ObjectNode object(byte[] body) {
         JsonNode json;
         try {
             json = Json.parse(body);
@@ -119,13 +177,13 @@ final class ChatHandler {
         if (!(json instanceof ObjectNode object)) {
             throw new ApiError.ApiException(ApiError.badRequest("request body must be a JSON object"));
         }
-        return ChatRequest.of(object);
+        return object;
     }
 
     private Mono<Void> whole(HttpServerResponse response, Gateway.ChatRoute route, ChatRequest chat, ObjectNode line) {
         return route.whole().execute(chat).flatMap(outcome -> {
             Exchanges.describe(response, outcome, line);
-            return Exchanges.json(response, HttpResponseStatus.OK, outcome.value().json());
+            return Exchanges.json(response, HttpResponseStatus.OK, door.answer(outcome.value()));
         });
     }
 
@@ -158,23 +216,20 @@ final class ChatHandler {
                 .header(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
                 .header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
         long[] relayed = new long[1];
-        Flux<SseFrame> events = chunks
+        Flux<ChatChunk> counted = chunks
                 .doOnCancel(() -> line.put("client", "disconnected"))
-                .map(chunk -> {
-                    relayed[0]++;
-                    return chunk.isMarker() && !chunkMarker ? comment(chunk) : SseFrame.data(Json.bytes(chunk.json()));
-                })
-                .concatWith(Mono.just(SseFrame.DONE))
+                .doOnNext(chunk -> relayed[0]++);
+        Flux<Door.SseFrame> events = door.events(counted, chunkMarker)
                 .onErrorResume(failure -> {
                     ApiError error = ApiError.of(failure);
                     line.put("stream_error", error.message());
-                    return Mono.just(new SseFrame("error", Json.bytes(error.json()), null));
+                    return Mono.just(new Door.SseFrame("error", Json.bytes(door.error(error)), null));
                 })
                 .doOnTerminate(() -> ended(line, relayed[0], ended))
                 .doOnCancel(() -> ended(line, relayed[0], ended));
         AtomicReference<Executor> loop = new AtomicReference<>();
         response.withConnection(connection -> loop.set(connection.channel().eventLoop()));
-        Flux<SseFrame> onLoop = loop.get() == null ? events : events.publishOn(Schedulers.fromExecutor(loop.get()));
+        Flux<Door.SseFrame> onLoop = loop.get() == null ? events : events.publishOn(Schedulers.fromExecutor(loop.get()));
         // Buffers are made on the connection's event loop, so none is made while the client hangs up.
         Flux<ByteBuf> bytes = onLoop.map(frame -> frame.write(response.alloc()));
         return response.send(bytes, buffer -> true).then();
@@ -183,14 +238,6 @@ final class ChatHandler {
     private static void ended(ObjectNode line, long chunks, Runnable ended) {
         line.put("chunks", chunks);
         ended.run();
-    }
-
-    /** The failover marker as an SSE comment line, which SDKs ignore: {@code : detour failover from=a to=b reason=timeout}. */
-    private static SseFrame comment(ChatChunk marker) {
-        JsonNode failover = marker.json().path("x_detour").path("failover");
-        String text = "detour failover from=" + failover.path("from").asText() + " to=" + failover.path("to").asText()
-                + " reason=" + failover.path("reason").asText();
-        return new SseFrame(null, null, text);
     }
 
     /** What happened after the first chunk: each continuation, the events skipped, whether usage was estimated. */
@@ -210,21 +257,6 @@ final class ChatHandler {
         }
         if (report.skipped() > 0) {
             line.put("malformed_events", report.skipped());
-        }
-    }
-
-    /** One server-sent event (data, with an event name or none) or comment, written into a buffer of its own. */
-    private record SseFrame(String event, byte[] data, String comment) {
-
-        static final SseFrame DONE = data(SseEvent.DONE.getBytes(StandardCharsets.US_ASCII));
-
-        static SseFrame data(byte[] data) {
-            return new SseFrame(null, data, null);
-        }
-
-        ByteBuf write(ByteBufAllocator alloc) {
-            return comment != null ? SseWriter.comment(alloc.buffer(comment.length() + 4), comment)
-                    : SseWriter.event(alloc, event, data);
         }
     }
 }

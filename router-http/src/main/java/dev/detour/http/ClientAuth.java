@@ -56,14 +56,24 @@ final class ClientAuth {
 
     /** Who sent the request and whether it may pass: its key is one of the keys, and the key is within its rate. */
     Admission admit(HttpServerRequest request) {
+        return admit(request, false);
+    }
+
+    /**
+     * {@link #admit(HttpServerRequest)}; with {@code apiKeyHeader} (the Anthropic door), an {@code x-api-key}
+     * header is the key too, read first when both are sent.
+     */
+    Admission admit(HttpServerRequest request, boolean apiKeyHeader) {
         if (clients.isEmpty()) {
             return Admission.OPEN;
         }
+        String apiKey = apiKeyHeader ? request.requestHeaders().get("x-api-key") : null;
         String header = request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return new Admission(null, ApiError.unauthorized("missing " + what + ": send 'Authorization: Bearer <key>'"), 0);
+        if (apiKey == null && (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7))) {
+            return new Admission(null, ApiError.unauthorized("missing " + what + ": send "
+                    + (apiKeyHeader ? "'x-api-key: <key>' or " : "") + "'Authorization: Bearer <key>'"), 0);
         }
-        byte[] given = header.substring(7).strip().getBytes(StandardCharsets.UTF_8);
+        byte[] given = (apiKey != null ? apiKey : header.substring(7)).strip().getBytes(StandardCharsets.UTF_8);
         Client match = null;
         for (Client client : clients) {
             if (MessageDigest.isEqual(client.key(), given) && match == null) {

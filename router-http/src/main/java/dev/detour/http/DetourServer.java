@@ -35,7 +35,7 @@ import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
- * The standalone router: an OpenAI-compatible HTTP server on Reactor Netty over a {@link Gateway}. A new
+ * The standalone router: an OpenAI- and Anthropic-compatible HTTP server on Reactor Netty over a {@link Gateway}. A new
  * configuration version is checked and built before it becomes current (a bad one is refused and the
  * running one stays); provider state (breakers, overrides, statistics) lives in one {@link Router} that
  * survives reloads. {@link #close()} shuts down gracefully: it stops accepting, lets requests in flight
@@ -50,6 +50,7 @@ public final class DetourServer implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final RequestLog log;
     private final ChatHandler chat;
+    private final ChatHandler messages;
     private final AdminHandler admin;
     private final ClientEdges edges;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -68,6 +69,7 @@ public final class DetourServer implements AutoCloseable {
         this.serving = new AtomicReference<>(prepare.apply(config));
         this.log = new RequestLog(out);
         this.chat = new ChatHandler(serving::get, log);
+        this.messages = new ChatHandler(serving::get, log, Door.ANTHROPIC);
         this.edges = new ClientEdges(() -> serving.get().server(), log);
         edgeMetrics(edges);
         this.admin = config.admin().tokenEnv() == null ? null : new AdminHandler(serving::get, versions);
@@ -79,6 +81,8 @@ public final class DetourServer implements AutoCloseable {
                 .doOnConnection(connection -> connections.add(connection.channel()))
                 .route(routes -> {
                     routes.post("/v1/chat/completions", limited(chat::completions))
+                            .post("/v1/messages", limited(messages::completions, Door.ANTHROPIC))
+                            .post("/v1/messages/count_tokens", limited(messages::countTokens, Door.ANTHROPIC))
                             .get("/v1/models", tracked(chat::models))
                             .get("/healthz", (request, response) -> response.sendString(Mono.just("ok")))
                             .get("/readyz", (request, response) -> draining
@@ -91,8 +95,12 @@ public final class DetourServer implements AutoCloseable {
                         admin.register(routes, adminPrefix);
                     }
                     routes.route(JsonRouteHandler::matches, limited(json::handle));
-                    routes.route(request -> true, (request, response) -> Exchanges.error(response,
-                            ApiError.unknownPath(request.method().name(), request.fullPath())));
+                    routes.route(request -> true, (request, response) -> {
+                        ApiError unknown = ApiError.unknownPath(request.method().name(), request.fullPath());
+                        return request.fullPath().startsWith("/v1/messages")
+                                ? Exchanges.json(response, HttpResponseStatus.NOT_FOUND, Door.ANTHROPIC.error(unknown))
+                                : Exchanges.error(response, unknown);
+                    });
                 })
                 .bindNow();
         versions.check(next -> prepared.set(prepare.apply(unchangedAtRuntime(config, next))));
@@ -176,6 +184,12 @@ public final class DetourServer implements AutoCloseable {
      */
     private BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> limited(
             BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler) {
+        return limited(handler, Door.OPENAI);
+    }
+
+    /** {@link #limited(BiFunction)}, the refusal in {@code door}'s error format. */
+    private BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> limited(
+            BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler, Door door) {
         return (request, response) -> Mono.defer(() -> {
             int limit = serving.get().server().maxInFlight();
             if (!reserve(limit)) {
@@ -183,7 +197,7 @@ public final class DetourServer implements AutoCloseable {
                 ApiError busy = ApiError.busy(limit);
                 log.write(log.line().put("request_id", Exchanges.requestId(request)).put("status", busy.status())
                         .put("error", busy.message()).put("code", busy.code()));
-                return Exchanges.error(response, busy);
+                return Exchanges.json(response, HttpResponseStatus.valueOf(busy.status()), door.error(busy));
             }
             AtomicBoolean held = new AtomicBoolean(true);
             return served(handler, request, response).doFinally(signal -> {
@@ -285,7 +299,9 @@ public final class DetourServer implements AutoCloseable {
         server.disposeNow(Duration.ofSeconds(5));
         awaitZero(inFlight, graceEnds);
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        awaitZero(chat.inFlightCounter(), System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+        long logsEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        awaitZero(chat.inFlightCounter(), logsEnd);
+        awaitZero(messages.inFlightCounter(), logsEnd);
         log.close();
     }
 

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 import reactor.netty.http.server.HttpServerRequest;
@@ -151,6 +152,12 @@ final class Exchanges {
      */
     static Mono<Void> logged(Mono<Void> handled, HttpServerResponse response, CallTrail calls, ObjectNode line,
                              RequestLog log, long start) {
+        return logged(handled, response, calls, line, log, start, ApiError::json);
+    }
+
+    /** {@link #logged(Mono, HttpServerResponse, CallTrail, ObjectNode, RequestLog, long)}, with errors in the body {@code format} gives. */
+    static Mono<Void> logged(Mono<Void> handled, HttpServerResponse response, CallTrail calls, ObjectNode line,
+                             RequestLog log, long start, Function<ApiError, JsonNode> format) {
         return handled
                 .onErrorResume(failure -> {
                     if (ClientEdges.clientGone(failure)) {
@@ -160,7 +167,7 @@ final class Exchanges {
                     describeFailure(response, failure, calls, line);
                     ApiError error = ApiError.of(failure);
                     line.put("status", error.status()).put("error", error.message());
-                    return error(response, error).onErrorResume(ClientEdges::clientGone, gone -> {
+                    return json(response, HttpResponseStatus.valueOf(error.status()), format.apply(error)).onErrorResume(ClientEdges::clientGone, gone -> {
                         line.put("client", "disconnected");
                         return Mono.empty();
                     });

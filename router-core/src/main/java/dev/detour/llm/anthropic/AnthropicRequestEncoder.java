@@ -58,7 +58,10 @@ final class AnthropicRequestEncoder {
         if (messages.isEmpty()) {
             throw new InvalidChatException("'messages' has no user or assistant message; Anthropic needs at least one");
         }
-        if (!system.isEmpty()) {
+        JsonNode extension = in.path(ChatRequest.ANTHROPIC_FIELDS);
+        if (extension.path("system").isArray()) {
+            out.set("system", extension.get("system").deepCopy());
+        } else if (!system.isEmpty()) {
             out.put("system", String.join("\n\n", system));
         }
 
@@ -68,6 +71,7 @@ final class AnthropicRequestEncoder {
         }
         copyNumber(in, "top_p", out, "top_p");
         copyNumber(in, "top_k", out, "top_k");
+        copyNumber(extension, "top_k", out, "top_k");
         JsonNode stop = in.get("stop");
         if (stop != null && stop.isTextual()) {
             out.putArray("stop_sequences").add(stop.asText());
@@ -98,6 +102,11 @@ final class AnthropicRequestEncoder {
         if (user != null && user.isTextual() && !user.asText().isEmpty()) {
             out.putObject("metadata").put("user_id", user.asText());
         }
+        extension.path("fields").fields().forEachRemaining(field -> {
+            if (!out.has(field.getKey())) {
+                out.set(field.getKey(), field.getValue().deepCopy());
+            }
+        });
         return out;
     }
 

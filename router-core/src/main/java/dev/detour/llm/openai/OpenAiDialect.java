@@ -41,11 +41,12 @@ final class OpenAiDialect implements Dialect {
     /**
      * The request as sent: the provider's model, and a continuation rendered; a prefill also says so in
      * the fields prefix-capable servers read (vLLM's {@code continue_final_message} and
-     * {@code add_generation_prompt}, DeepSeek's and Mistral's {@code prefix} on the last message).
+     * {@code add_generation_prompt}, DeepSeek's and Mistral's {@code prefix} on the last message); never
+     * the {@linkplain ChatRequest#ANTHROPIC_FIELDS Anthropic-only fields}.
      */
     @Override
     public byte[] encode(ChatRequest request) {
-        ChatRequest sent = (model == null ? request : request.withModel(model)).rendered(json -> {
+        ChatRequest sent = (model == null ? request : request.withModel(model)).withoutAnthropicFields().rendered(json -> {
             json.put("continue_final_message", true).put("add_generation_prompt", false);
             ArrayNode messages = json.withArray("messages");
             ((ObjectNode) messages.get(messages.size() - 1)).put("prefix", true);
