@@ -136,6 +136,7 @@ class AnthropicSdkTest {
             assertThat(message.usage().outputTokens()).isPositive();
             assertThat(response.headers().values("x-detour-provider")).containsExactly("claude");
         }
+        Harness.await("the request's log line", () -> h.logText().contains("\"door\":\"anthropic\""));
         assertThat(Harness.lines(h.logText())).anySatisfy(line -> {
             assertThat(line.path("door").asText()).isEqualTo("anthropic");
             assertThat(line.path("key_name").asText()).isEqualTo("claude-code");
