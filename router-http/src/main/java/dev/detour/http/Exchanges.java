@@ -147,7 +147,8 @@ final class Exchanges {
 
     /**
      * {@code handled}, ending in its log line: a failure answered as a JSON error carrying the
-     * {@code x-detour-*} headers of the calls made; the status answered, or 499 (with {@code headers_sent})
+     * {@code x-detour-*} headers of the calls made; the status answered (an error whose status line went out keeps
+     * its status when the connection is closed right after it), or 499 (with {@code headers_sent})
      * when the client went away first; the latency since {@code start} ({@link System#nanoTime()}).
      */
     static Mono<Void> logged(Mono<Void> handled, HttpServerResponse response, CallTrail calls, ObjectNode line,
@@ -167,14 +168,17 @@ final class Exchanges {
                     describeFailure(response, failure, calls, line);
                     ApiError error = ApiError.of(failure);
                     line.put("status", error.status()).put("error", error.message());
-                    return json(response, HttpResponseStatus.valueOf(error.status()), format.apply(error)).onErrorResume(ClientEdges::clientGone, gone -> {
-                        line.put("client", "disconnected");
-                        return Mono.empty();
-                    });
+                    return json(response, HttpResponseStatus.valueOf(error.status()), format.apply(error))
+                            .onErrorResume(ClientEdges::clientGone, gone -> {
+                                if (!response.hasSentHeaders()) {
+                                    line.put("client", "disconnected");
+                                }
+                                return Mono.empty();
+                            });
                 })
                 .doFinally(signal -> {
                     line.put("latency_ms", (System.nanoTime() - start) / 1e6);
-                    if (signal == SignalType.CANCEL) {
+                    if (signal == SignalType.CANCEL && !(line.has("status") && response.hasSentHeaders())) {
                         line.put("client", "disconnected");
                     }
                     if ("disconnected".equals(line.path("client").asText())) {
