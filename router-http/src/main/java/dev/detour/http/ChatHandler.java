@@ -3,6 +3,8 @@ package dev.detour.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.core.Failure;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.core.stream.Failover;
 import dev.detour.core.stream.StreamReport;
 import dev.detour.http.config.RouteConfig;
@@ -14,6 +16,7 @@ import dev.detour.llm.ChatStreams;
 import dev.detour.llm.HttpSettings;
 import dev.detour.llm.Json;
 import dev.detour.llm.anthropic.AnthropicDoor;
+import dev.detour.llm.anthropic.AnthropicProvider;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -111,21 +114,20 @@ final class ChatHandler {
                     Mono<Void> answer = chat.stream() ? streamed(response, route, chat, line)
                             : whole(response, route, chat, line);
                     Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
-                    for (String name : door.forwarded()) {
-                        String value = request.requestHeaders().get(name);
-                        if (value != null) {
-                            headers.put(name, value);
-                        }
-                    }
+                    forward(request, headers);
                     return answer.contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers, CallTrail.KEY, calls));
                 });
         return Exchanges.logged(handled, response, calls, line, log, start, door::error);
     }
 
     /**
-     * {@code POST /v1/messages/count_tokens}: checked like a message (key, body, known model), and answered
-     * {@code {"input_tokens": N}} with an estimate ({@link AnthropicDoor#estimateInputTokens}) marked by
-     * {@code x-detour-estimated: true}. No provider is called, so counting never spends a provider's quota.
+     * {@code POST /v1/messages/count_tokens}: checked like a message (key, body, known model), then forwarded to
+     * the route's first Anthropic provider ({@link Gateway#tokenCounter}) with the request translated for it and
+     * the {@code anthropic-*} headers, its count answered with {@code x-detour-provider}. When the route has no
+     * Anthropic provider, or that provider cannot count (a 404 or 405: no such endpoint, a server-side failure,
+     * a timeout), the answer is an estimate ({@link AnthropicDoor#estimateInputTokens}) marked
+     * {@code x-detour-estimated: true}; a request the provider refuses (another 4xx) is refused to the client.
+     * Counting goes around the route's breakers, retries and metrics: it is not a model call.
      */
     Mono<Void> countTokens(HttpServerRequest request, HttpServerResponse response) {
         return Mono.defer(() -> {
@@ -143,16 +145,60 @@ final class ChatHandler {
                         }
                         ChatRequest chat = door.request(json);
                         line.put("route", chat.model());
-                        if (current.gateway().route(chat.model()) == null) {
-                            return Mono.error(new ApiError.ApiException(ApiError.unknownModel(chat.model(), current.gateway().aliases())));
+                        Gateway gateway = current.gateway();
+                        if (gateway.route(chat.model()) == null) {
+                            return Mono.error(new ApiError.ApiException(ApiError.unknownModel(chat.model(), gateway.aliases())));
                         }
                         json.remove("max_tokens");
-                        response.header("x-detour-estimated", "true");
-                        ObjectNode answer = Json.newObject().put("input_tokens", AnthropicDoor.estimateInputTokens(json));
-                        return Exchanges.json(response, HttpResponseStatus.OK, answer);
+                        AnthropicProvider counter = gateway.tokenCounter(chat.model());
+                        if (counter == null) {
+                            return estimated(response, json, line);
+                        }
+                        Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
+                        forward(request, headers);
+                        return counter.countTokens(chat)
+                                .timeout(COUNT_TIMEOUT)
+                                .contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers))
+                                .flatMap(tokens -> {
+                                    response.header("x-detour-provider", counter.name());
+                                    line.put("served_by", counter.name());
+                                    return Exchanges.json(response, HttpResponseStatus.OK,
+                                            Json.newObject().put("input_tokens", tokens));
+                                })
+                                .onErrorResume(failure -> {
+                                    Failure what = Failure.of(failure);
+                                    int status = what.status();
+                                    if (status >= 400 && status < 500 && status != 404 && status != 405
+                                            && what.kind() != FailureKind.RATE_LIMITED) {
+                                        return Mono.error(failure);
+                                    }
+                                    line.put("count_failed", counter.name() + " " + what);
+                                    return estimated(response, json, line);
+                                });
                     });
             return Exchanges.logged(handled, response, null, line, log, start, door::error);
         });
+    }
+
+    /** How long a provider gets to count tokens before the estimate is answered instead. */
+    private static final java.time.Duration COUNT_TIMEOUT = java.time.Duration.ofSeconds(10);
+
+    /** {@code {"input_tokens": N}} estimated from {@code json}, marked {@code x-detour-estimated: true}. */
+    private static Mono<Void> estimated(HttpServerResponse response, ObjectNode json, ObjectNode line) {
+        response.header("x-detour-estimated", "true");
+        line.put("estimated", true);
+        return Exchanges.json(response, HttpResponseStatus.OK,
+                Json.newObject().put("input_tokens", AnthropicDoor.estimateInputTokens(json)));
+    }
+
+    /** Adds the door's forwarded request headers ({@code anthropic-version}, {@code anthropic-beta}) to {@code headers}. */
+    private void forward(HttpServerRequest request, Map<String, String> headers) {
+        for (String name : door.forwarded()) {
+            String value = request.requestHeaders().get(name);
+            if (value != null) {
+                headers.put(name, value);
+            }
+        }
     }
 
     /**

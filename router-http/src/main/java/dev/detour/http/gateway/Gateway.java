@@ -48,14 +48,16 @@ public final class Gateway {
     private final RecentEvents events;
     private final Map<String, ChatRoute> routes;
     private final Map<String, Route<JsonCall, JsonAnswer>> jsonRoutes;
+    private final Map<String, AnthropicProvider> tokenCounters;
 
     private Gateway(GatewayConfig config, Router router, RecentEvents events, Map<String, ChatRoute> routes,
-                    Map<String, Route<JsonCall, JsonAnswer>> jsonRoutes) {
+                    Map<String, Route<JsonCall, JsonAnswer>> jsonRoutes, Map<String, AnthropicProvider> tokenCounters) {
         this.config = config;
         this.router = router;
         this.events = events;
         this.routes = routes;
         this.jsonRoutes = jsonRoutes;
+        this.tokenCounters = tokenCounters;
     }
 
     /** A model alias's two routes: for whole answers and for streams. */
@@ -92,14 +94,18 @@ public final class Gateway {
             }
         });
         Map<String, ChatRoute> routes = new LinkedHashMap<>();
+        Map<String, AnthropicProvider> tokenCounters = new LinkedHashMap<>();
         for (RouteConfig route : config.routes()) {
             routes.put(route.alias(), chatRoute(router, route, providers, config.providers()));
+            route.tiers().stream().flatMap(tier -> tier.providers().stream()).map(providers::get)
+                    .filter(AnthropicProvider.class::isInstance).map(AnthropicProvider.class::cast).findFirst()
+                    .ifPresent(first -> tokenCounters.put(route.alias(), first));
         }
         Map<String, Route<JsonCall, JsonAnswer>> jsonRoutes = new LinkedHashMap<>();
         for (JsonRouteConfig route : config.jsonRoutes()) {
             jsonRoutes.put(route.name(), jsonRoute(router, route, backends, config.providers()));
         }
-        return new Gateway(config, router, events, Map.copyOf(routes), Map.copyOf(jsonRoutes));
+        return new Gateway(config, router, events, Map.copyOf(routes), Map.copyOf(jsonRoutes), Map.copyOf(tokenCounters));
     }
 
     /** The configuration this gateway runs. */
@@ -120,6 +126,14 @@ public final class Gateway {
     /** The routes of a model alias, or null. */
     public ChatRoute route(String alias) {
         return routes.get(alias);
+    }
+
+    /**
+     * The provider that counts tokens for a model alias: its route's first Anthropic provider (in tier order),
+     * or null when the route has none (or there is no such alias).
+     */
+    public AnthropicProvider tokenCounter(String alias) {
+        return tokenCounters.get(alias);
     }
 
     /** The plain JSON route named {@code name}, or null. */
