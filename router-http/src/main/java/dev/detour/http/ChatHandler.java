@@ -20,6 +20,7 @@ import dev.detour.llm.anthropic.AnthropicProvider;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -65,18 +66,83 @@ final class ChatHandler {
         return inFlight;
     }
 
+    /**
+     * {@code GET /v1/models}: every model alias, in the list format of the door the client speaks. With an
+     * {@code anthropic-version} header, Anthropic's ({@code {"data":[{"type":"model","id":…,"display_name":…,
+     * "created_at":…}],"has_more":…,"first_id":…,"last_id":…}}, paged by {@code limit}, {@code after_id} and
+     * {@code before_id}; the key may come as {@code x-api-key}; errors in Anthropic's shape); else OpenAI's
+     * ({@code {"object":"list","data":[{"id":…,"object":"model",…}]}}).
+     */
     Mono<Void> models(HttpServerRequest request, HttpServerResponse response) {
         Serving current = serving.get();
-        ApiError denied = Exchanges.admit(response, current.clients().admit(request), null);
+        boolean anthropic = request.requestHeaders().contains("anthropic-version");
+        ApiError denied = Exchanges.admit(response, current.clients().admit(request, anthropic), null);
         if (denied != null) {
-            return Exchanges.error(response, denied);
+            return anthropic ? Exchanges.json(response, HttpResponseStatus.valueOf(denied.status()), Door.ANTHROPIC.error(denied))
+                    : Exchanges.error(response, denied);
+        }
+        List<String> aliases = current.gateway().aliases();
+        if (anthropic) {
+            ObjectNode list;
+            try {
+                list = anthropicModels(aliases, new QueryStringDecoder(request.uri()).parameters());
+            } catch (ApiError.ApiException e) {
+                return Exchanges.json(response, HttpResponseStatus.valueOf(e.error().status()), Door.ANTHROPIC.error(e.error()));
+            }
+            return Exchanges.json(response, HttpResponseStatus.OK, list);
         }
         ObjectNode body = Json.newObject().put("object", "list");
         ArrayNode data = body.putArray("data");
-        for (String alias : current.gateway().aliases()) {
+        for (String alias : aliases) {
             data.addObject().put("id", alias).put("object", "model").put("created", 0).put("owned_by", "detour");
         }
         return Exchanges.json(response, HttpResponseStatus.OK, body);
+    }
+
+    /** Anthropic's model list of {@code aliases}, the page {@code limit} (20 unless given, 1 to 1000), {@code after_id} or {@code before_id} ask for. */
+    static ObjectNode anthropicModels(List<String> aliases, Map<String, List<String>> query) {
+        int limit = 20;
+        String given = first(query, "limit");
+        if (given != null) {
+            try {
+                limit = Integer.parseInt(given);
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > 1000) {
+                throw new ApiError.ApiException(ApiError.badRequest("limit: must be an integer from 1 to 1000, was '" + given + "'"));
+            }
+        }
+        int from = 0;
+        int to = aliases.size();
+        String after = first(query, "after_id");
+        String before = first(query, "before_id");
+        if (after != null) {
+            from = aliases.indexOf(after) + 1;
+        } else if (before != null) {
+            to = Math.max(0, aliases.indexOf(before));
+            from = Math.max(0, to - limit);
+        }
+        List<String> page = aliases.subList(Math.min(from, to), Math.min(to, Math.min(from, to) + limit));
+        ObjectNode body = Json.newObject();
+        ArrayNode data = body.putArray("data");
+        for (String alias : page) {
+            data.addObject().put("type", "model").put("id", alias).put("display_name", alias)
+                    .put("created_at", "1970-01-01T00:00:00Z");
+        }
+        boolean more = before != null ? from > 0 : Math.min(from, to) + page.size() < aliases.size();
+        body.put("has_more", more);
+        if (page.isEmpty()) {
+            body.putNull("first_id").putNull("last_id");
+        } else {
+            body.put("first_id", page.get(0)).put("last_id", page.get(page.size() - 1));
+        }
+        return body;
+    }
+
+    private static String first(Map<String, List<String>> query, String name) {
+        List<String> values = query.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
     }
 
     Mono<Void> completions(HttpServerRequest request, HttpServerResponse response) {
