@@ -246,6 +246,55 @@ final class ChatHandler {
         });
     }
 
+    /**
+     * {@code POST /v1/embeddings} (OpenAI's shape, JSON): the alias's embeddings route ({@link Gateway#embeddings}),
+     * the same fallback, retries, breakers, deadline, {@code x-detour-*} headers and log line as its chat route,
+     * over its OpenAI-compatible providers; the answer is the serving provider's, as it came. A request naming
+     * no known alias is a 404; an alias whose route has no OpenAI-compatible provider, a 400.
+     */
+    Mono<Void> embeddings(HttpServerRequest request, HttpServerResponse response) {
+        return Mono.defer(() -> {
+            inFlight.incrementAndGet();
+            long start = System.nanoTime();
+            Serving current = serving.get();
+            String requestId = Exchanges.requestId(request);
+            response.header("x-request-id", requestId);
+            ObjectNode line = log.line().put("request_id", requestId).put("embeddings", true);
+            ApiError denied = Exchanges.admit(response, current.clients().admit(request), line);
+            CallTrail calls = new CallTrail();
+            Mono<Void> handled = denied != null ? Mono.error(new ApiError.ApiException(denied))
+                    : Bodies.read(request, current.server().maxBodyBytes()).flatMap(body -> {
+                        ObjectNode json = object(body);
+                        JsonNode model = json.get("model");
+                        if (model == null || !model.isTextual() || model.asText().isBlank()) {
+                            return Mono.error(new ApiError.ApiException(ApiError.badRequest("'model' is required and must be a non-empty string")));
+                        }
+                        JsonNode input = json.get("input");
+                        if (input == null || !(input.isTextual() || input.isArray() && !input.isEmpty())) {
+                            return Mono.error(new ApiError.ApiException(ApiError.badRequest(
+                                    "'input' is required: a string or a non-empty array")));
+                        }
+                        String alias = model.asText();
+                        line.put("route", alias);
+                        Gateway gateway = current.gateway();
+                        if (gateway.route(alias) == null) {
+                            return Mono.error(new ApiError.ApiException(ApiError.unknownModel(alias, gateway.aliases())));
+                        }
+                        var route = gateway.embeddings(alias);
+                        if (route == null) {
+                            return Mono.error(new ApiError.ApiException(ApiError.badRequest("model '" + alias
+                                    + "' cannot embed: its route has no OpenAI-compatible provider")));
+                        }
+                        Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
+                        return route.execute(json).flatMap(outcome -> {
+                            Exchanges.describe(response, outcome, line);
+                            return Exchanges.json(response, HttpResponseStatus.OK, outcome.value());
+                        }).contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers, CallTrail.KEY, calls));
+                    });
+            return Exchanges.logged(handled, response, calls, line, log, start).doFinally(signal -> inFlight.decrementAndGet());
+        });
+    }
+
     /** How long a provider gets to count tokens before the estimate is answered instead. */
     private static final java.time.Duration COUNT_TIMEOUT = java.time.Duration.ofSeconds(10);
 
