@@ -31,6 +31,8 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
     private static final String JSON = "application/json";
     private static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
     private static final AtomicLong IDS = new AtomicLong();
+    private static final String COUNT_TOKENS = "/v1/messages/count_tokens";
+    private static final String EMBEDDINGS = "/v1/embeddings";
 
     private final SimulatedProvider provider;
 
@@ -48,6 +50,14 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
             return request.receive().then(method.equals(HttpMethod.GET)
                     ? json(response, 200, HEALTHY, Duration.ZERO, null, ModelState.Ticket.NONE)
                     : notAllowed(OpenAiWire.INSTANCE, response, method, path, "GET"));
+        }
+        if (path.equals(COUNT_TOKENS) && provider.countsTokens() || path.equals(EMBEDDINGS) && provider.embeddingDimensions() > 0) {
+            Wire side = path.equals(COUNT_TOKENS) ? AnthropicWire.INSTANCE : OpenAiWire.INSTANCE;
+            if (!method.equals(HttpMethod.POST)) {
+                return request.receive().then(notAllowed(side, response, method, path, "POST"));
+            }
+            return request.receive().aggregate().asByteArray().defaultIfEmpty(EMPTY)
+                    .flatMap(body -> path.equals(COUNT_TOKENS) ? countTokens(request, response, body) : embeddings(request, response, body));
         }
         Wire wire = path.equals(OpenAiWire.INSTANCE.path()) ? OpenAiWire.INSTANCE
                 : path.equals(AnthropicWire.INSTANCE.path()) ? AnthropicWire.INSTANCE : null;
@@ -69,6 +79,7 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
         if (model == null || !model.isTextual() || model.asText().isBlank()) {
             return Mono.defer(() -> reply(wire, request, response, body, json, null, ModelState.Ticket.NONE));
         }
+        provider.received(model.asText(), json);
         ModelState state = provider.state(model.asText());
         ModelState.Ticket ticket = state.open();
         return Mono.defer(() -> reply(wire, request, response, body, json, state, ticket))
@@ -169,6 +180,116 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
                     .concatWith(tokens(wire, answer, pacing, some, all))
                     .concatWith(Mono.fromSupplier(() -> wire.finish(answer))), ticket);
         };
+    }
+
+    /** Anthropic's {@code count_tokens}: the words of the system prompt and the messages' text, without an answer. */
+    private Mono<Void> countTokens(HttpServerRequest request, HttpServerResponse response, byte[] body) {
+        Wire wire = AnthropicWire.INSTANCE;
+        if (provider.apiKey() != null) {
+            Wire.Rejection rejection = wire.authenticate(request.requestHeaders(), provider.apiKey());
+            if (rejection != null) {
+                return error(wire, response, rejection.status(), rejection.message(), Duration.ZERO, null, ModelState.Ticket.NONE);
+            }
+        }
+        ObjectNode json;
+        try {
+            json = Wire.object(body, Wire.lenientObject(body));
+        } catch (InvalidChatException e) {
+            return error(wire, response, 400, e.getMessage(), Duration.ZERO, null, ModelState.Ticket.NONE);
+        }
+        JsonNode messages = json.get("messages");
+        if (!json.path("model").isTextual() || messages == null || !messages.isArray() || messages.isEmpty()) {
+            return error(wire, response, 400, "'model' and a non-empty 'messages' are required", Duration.ZERO, null,
+                    ModelState.Ticket.NONE);
+        }
+        if (json.has("max_tokens") || json.has("stream")) {
+            return error(wire, response, 400, (json.has("max_tokens") ? "max_tokens" : "stream")
+                    + ": Extra inputs are not permitted", Duration.ZERO, null, ModelState.Ticket.NONE);
+        }
+        long words = Wire.words(json.get("system"));
+        for (JsonNode message : messages) {
+            words += Wire.words(message.get("content"));
+        }
+        provider.countedTokens();
+        ObjectNode answer = dev.detour.llm.Json.newObject().put("input_tokens", words);
+        return json(response, 200, dev.detour.llm.Json.bytes(answer), Duration.ZERO, null, ModelState.Ticket.NONE);
+    }
+
+    /**
+     * OpenAI's {@code embeddings}: a deterministic unit vector per input, after the model's latency; a status fault
+     * of the model's behaviour answers its status instead (other faults are ignored).
+     */
+    private Mono<Void> embeddings(HttpServerRequest request, HttpServerResponse response, byte[] body) {
+        Wire wire = OpenAiWire.INSTANCE;
+        if (provider.apiKey() != null) {
+            Wire.Rejection rejection = wire.authenticate(request.requestHeaders(), provider.apiKey());
+            if (rejection != null) {
+                return error(wire, response, rejection.status(), rejection.message(), Duration.ZERO, null, ModelState.Ticket.NONE);
+            }
+        }
+        ObjectNode json = Wire.lenientObject(body);
+        JsonNode input = json == null ? null : json.get("input");
+        if (json == null || !json.path("model").isTextual() || input == null
+                || !(input.isTextual() || input.isArray() && !input.isEmpty())) {
+            return error(wire, response, 400, "'model' and 'input' (a string or a non-empty array of strings) are required",
+                    Duration.ZERO, null, ModelState.Ticket.NONE);
+        }
+        List<String> inputs = new java.util.ArrayList<>();
+        if (input.isTextual()) {
+            inputs.add(input.asText());
+        } else {
+            for (JsonNode item : input) {
+                if (!item.isTextual()) {
+                    return error(wire, response, 400, "'input' items must be strings", Duration.ZERO, null, ModelState.Ticket.NONE);
+                }
+                inputs.add(item.asText());
+            }
+        }
+        String model = json.get("model").asText();
+        provider.received(model, json);
+        ModelState state = provider.state(model);
+        ModelState.Ticket ticket = state.open();
+        return Mono.defer(() -> {
+            Behaviour step = provider.behaviour(model).step(state.nextPosition());
+            RandomGenerator random = state.random();
+            Fault fault = step.pickFault(random);
+            Duration latency = step.latency().sample(random);
+            if (fault != null && fault.kind() == Fault.Kind.STATUS) {
+                return error(wire, response, fault.status(), "simulated " + fault.status() + " for model '" + model + "'",
+                        latency, fault.retryAfter(), ticket);
+            }
+            ObjectNode answer = dev.detour.llm.Json.newObject().put("object", "list");
+            com.fasterxml.jackson.databind.node.ArrayNode data = answer.putArray("data");
+            long tokens = 0;
+            for (int i = 0; i < inputs.size(); i++) {
+                com.fasterxml.jackson.databind.node.ArrayNode vector = data.addObject().put("object", "embedding").put("index", i)
+                        .putArray("embedding");
+                for (double value : vector(inputs.get(i), provider.embeddingDimensions())) {
+                    vector.add(value);
+                }
+                tokens += Behaviour.tokenize(inputs.get(i).strip()).size();
+            }
+            answer.put("model", model);
+            answer.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
+            return json(response, 200, dev.detour.llm.Json.bytes(answer), latency, null, ticket);
+        }).doOnSuccess(done -> ticket.ended()).doOnError(ticket::failed).doOnCancel(ticket::ended);
+    }
+
+    /** A unit vector drawn from {@code text}'s bytes: the same text always gets the same vector. */
+    static double[] vector(String text, int dimensions) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(
+                java.util.Arrays.hashCode(text.getBytes(StandardCharsets.UTF_8)) * 0x9E3779B97F4A7C15L);
+        double[] vector = new double[dimensions];
+        double norm = 0;
+        for (int i = 0; i < dimensions; i++) {
+            vector[i] = random.nextDouble(-1, 1);
+            norm += vector[i] * vector[i];
+        }
+        norm = Math.sqrt(norm);
+        for (int i = 0; i < dimensions; i++) {
+            vector[i] = Math.round(vector[i] / norm * 1e6) / 1e6;
+        }
+        return vector;
     }
 
     /** The 400 of a {@link Fault.Kind#CONTEXT_WINDOW} or {@link Fault.Kind#CONTENT_POLICY} fault. */

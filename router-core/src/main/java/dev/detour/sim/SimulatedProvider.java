@@ -51,8 +51,14 @@ public final class SimulatedProvider implements AutoCloseable {
     private final String host;
     private final ChannelGroup connections = new DefaultChannelGroup("simulator", GlobalEventExecutor.INSTANCE);
     private final DisposableServer server;
+    private final boolean countTokens;
+    private final int embeddingDimensions;
+    private final Map<String, com.fasterxml.jackson.databind.node.ObjectNode> lastRequests = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong tokenCounts = new java.util.concurrent.atomic.AtomicLong();
 
     private SimulatedProvider(Builder builder) {
+        this.countTokens = builder.countTokens;
+        this.embeddingDimensions = builder.embeddingDimensions;
         this.apiKey = builder.apiKey;
         this.seed = builder.seed;
         this.defaultBehaviour = builder.defaultBehaviour;
@@ -125,11 +131,42 @@ public final class SimulatedProvider implements AutoCloseable {
     }
 
     /**
+     * The body of the latest chat request (either protocol) or embeddings request for {@code model}, as JSON; null
+     * when none came (or since {@link #reset()}). What a test reads to see what a provider was sent.
+     */
+    public com.fasterxml.jackson.databind.node.ObjectNode lastRequest(String model) {
+        return lastRequests.get(Objects.requireNonNull(model, "model"));
+    }
+
+    /** How many {@code count_tokens} requests were answered (see {@link Builder#countTokens()}). */
+    public long tokenCounts() {
+        return tokenCounts.get();
+    }
+
+    boolean countsTokens() {
+        return countTokens;
+    }
+
+    int embeddingDimensions() {
+        return embeddingDimensions;
+    }
+
+    void received(String model, com.fasterxml.jackson.databind.node.ObjectNode body) {
+        lastRequests.put(model, body);
+    }
+
+    void countedTokens() {
+        tokenCounts.incrementAndGet();
+    }
+
+    /**
      * Clears every model's counters and script position and restarts seeded random sequences. The
      * in-flight gauge keeps counting exchanges still open; their ends are not counted again.
      */
     public void reset() {
         states.values().forEach(ModelState::reset);
+        lastRequests.clear();
+        tokenCounts.set(0);
     }
 
     /** Completes when the server has closed. */
@@ -175,8 +212,33 @@ public final class SimulatedProvider implements AutoCloseable {
         private final Map<String, Behaviour> behaviours = new LinkedHashMap<>();
         private String host = "127.0.0.1";
         private int port;
+        private boolean countTokens;
+        private int embeddingDimensions;
 
         private Builder() {
+        }
+
+        /**
+         * Also answers Anthropic's {@code POST /v1/messages/count_tokens}: {@code {"input_tokens": N}}, N the words of
+         * the system prompt and messages' text (as a message's prompt tokens are counted). Off unless set: the path
+         * is then a 404, like a server that cannot count.
+         */
+        public Builder countTokens() {
+            this.countTokens = true;
+            return this;
+        }
+
+        /**
+         * Also answers OpenAI's {@code POST /v1/embeddings}: for each input (a string or an array of strings) a
+         * deterministic unit vector of {@code dimensions} numbers drawn from the input's text, with the model's
+         * behaviour's latency and status faults (a {@link Fault#status} answers that status). Off unless set.
+         */
+        public Builder embeddings(int dimensions) {
+            if (dimensions < 1 || dimensions > 4096) {
+                throw new IllegalArgumentException("dimensions must be between 1 and 4096, was " + dimensions);
+            }
+            this.embeddingDimensions = dimensions;
+            return this;
         }
 
         /**

@@ -41,7 +41,7 @@ public final class SimulatorMain {
         SimulatedProvider sim = builder.start();
         Runtime.getRuntime().addShutdownHook(new Thread(sim::close, "simulator-shutdown"));
         System.out.println(sim.baseUrl());
-        System.out.println("models: fast, slow, flaky, rate-limited, dies-mid-stream (others get the default)");
+        System.out.println("models: fast, slow, flaky, rate-limited, overloaded, dies-mid-stream (others get the default)");
         sim.onClose().block();
     }
 
@@ -65,6 +65,10 @@ public final class SimulatorMain {
                         .latency(Latency.lognormal(Duration.ofMillis(50), 0.3))
                         .fault(Fault.status(503).probability(0.3)))
                 .model("rate-limited", Behaviour.rateLimited(Duration.ofSeconds(2)))
+                .model("overloaded", Behaviour.answer("Claude is overloaded half the time.")
+                        .latency(Duration.ofMillis(30)).pacing(Duration.ofMillis(10)).fault(Fault.status(529).probability(0.5)))
+                .countTokens()
+                .embeddings(16)
                 .model("dies-mid-stream", Behaviour.answer("This answer starts well but the connection drops before it ends.")
                         .latency(Duration.ofMillis(20)).pacing(Duration.ofMillis(10)).fault(Fault.cutAfter(5)))
                 .defaultBehaviour(Behaviour.defaults().latency(Duration.ofMillis(20)).pacing(Duration.ofMillis(5)));

@@ -3,6 +3,8 @@ package dev.detour.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.core.Failure;
+import dev.detour.core.policy.FailureKind;
 import dev.detour.core.stream.Failover;
 import dev.detour.core.stream.StreamReport;
 import dev.detour.http.config.RouteConfig;
@@ -14,9 +16,11 @@ import dev.detour.llm.ChatStreams;
 import dev.detour.llm.HttpSettings;
 import dev.detour.llm.Json;
 import dev.detour.llm.anthropic.AnthropicDoor;
+import dev.detour.llm.anthropic.AnthropicProvider;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -62,18 +66,83 @@ final class ChatHandler {
         return inFlight;
     }
 
+    /**
+     * {@code GET /v1/models}: every model alias, in the list format of the door the client speaks. With an
+     * {@code anthropic-version} header, Anthropic's ({@code {"data":[{"type":"model","id":…,"display_name":…,
+     * "created_at":…}],"has_more":…,"first_id":…,"last_id":…}}, paged by {@code limit}, {@code after_id} and
+     * {@code before_id}; the key may come as {@code x-api-key}; errors in Anthropic's shape); else OpenAI's
+     * ({@code {"object":"list","data":[{"id":…,"object":"model",…}]}}).
+     */
     Mono<Void> models(HttpServerRequest request, HttpServerResponse response) {
         Serving current = serving.get();
-        ApiError denied = Exchanges.admit(response, current.clients().admit(request), null);
+        boolean anthropic = request.requestHeaders().contains("anthropic-version");
+        ApiError denied = Exchanges.admit(response, current.clients().admit(request, anthropic), null);
         if (denied != null) {
-            return Exchanges.error(response, denied);
+            return anthropic ? Exchanges.json(response, HttpResponseStatus.valueOf(denied.status()), Door.ANTHROPIC.error(denied))
+                    : Exchanges.error(response, denied);
+        }
+        List<String> aliases = current.gateway().aliases();
+        if (anthropic) {
+            ObjectNode list;
+            try {
+                list = anthropicModels(aliases, new QueryStringDecoder(request.uri()).parameters());
+            } catch (ApiError.ApiException e) {
+                return Exchanges.json(response, HttpResponseStatus.valueOf(e.error().status()), Door.ANTHROPIC.error(e.error()));
+            }
+            return Exchanges.json(response, HttpResponseStatus.OK, list);
         }
         ObjectNode body = Json.newObject().put("object", "list");
         ArrayNode data = body.putArray("data");
-        for (String alias : current.gateway().aliases()) {
+        for (String alias : aliases) {
             data.addObject().put("id", alias).put("object", "model").put("created", 0).put("owned_by", "detour");
         }
         return Exchanges.json(response, HttpResponseStatus.OK, body);
+    }
+
+    /** Anthropic's model list of {@code aliases}, the page {@code limit} (20 unless given, 1 to 1000), {@code after_id} or {@code before_id} ask for. */
+    static ObjectNode anthropicModels(List<String> aliases, Map<String, List<String>> query) {
+        int limit = 20;
+        String given = first(query, "limit");
+        if (given != null) {
+            try {
+                limit = Integer.parseInt(given);
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > 1000) {
+                throw new ApiError.ApiException(ApiError.badRequest("limit: must be an integer from 1 to 1000, was '" + given + "'"));
+            }
+        }
+        int from = 0;
+        int to = aliases.size();
+        String after = first(query, "after_id");
+        String before = first(query, "before_id");
+        if (after != null) {
+            from = aliases.indexOf(after) + 1;
+        } else if (before != null) {
+            to = Math.max(0, aliases.indexOf(before));
+            from = Math.max(0, to - limit);
+        }
+        List<String> page = aliases.subList(Math.min(from, to), Math.min(to, Math.min(from, to) + limit));
+        ObjectNode body = Json.newObject();
+        ArrayNode data = body.putArray("data");
+        for (String alias : page) {
+            data.addObject().put("type", "model").put("id", alias).put("display_name", alias)
+                    .put("created_at", "1970-01-01T00:00:00Z");
+        }
+        boolean more = before != null ? from > 0 : Math.min(from, to) + page.size() < aliases.size();
+        body.put("has_more", more);
+        if (page.isEmpty()) {
+            body.putNull("first_id").putNull("last_id");
+        } else {
+            body.put("first_id", page.get(0)).put("last_id", page.get(page.size() - 1));
+        }
+        return body;
+    }
+
+    private static String first(Map<String, List<String>> query, String name) {
+        List<String> values = query.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
     }
 
     Mono<Void> completions(HttpServerRequest request, HttpServerResponse response) {
@@ -111,21 +180,20 @@ final class ChatHandler {
                     Mono<Void> answer = chat.stream() ? streamed(response, route, chat, line)
                             : whole(response, route, chat, line);
                     Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
-                    for (String name : door.forwarded()) {
-                        String value = request.requestHeaders().get(name);
-                        if (value != null) {
-                            headers.put(name, value);
-                        }
-                    }
+                    forward(request, headers);
                     return answer.contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers, CallTrail.KEY, calls));
                 });
         return Exchanges.logged(handled, response, calls, line, log, start, door::error);
     }
 
     /**
-     * {@code POST /v1/messages/count_tokens}: checked like a message (key, body, known model), and answered
-     * {@code {"input_tokens": N}} with an estimate ({@link AnthropicDoor#estimateInputTokens}) marked by
-     * {@code x-detour-estimated: true}. No provider is called, so counting never spends a provider's quota.
+     * {@code POST /v1/messages/count_tokens}: checked like a message (key, body, known model), then forwarded to
+     * the route's first Anthropic provider ({@link Gateway#tokenCounter}) with the request translated for it and
+     * the {@code anthropic-*} headers, its count answered with {@code x-detour-provider}. When the route has no
+     * Anthropic provider, or that provider cannot count (a 404 or 405: no such endpoint, a server-side failure,
+     * a timeout), the answer is an estimate ({@link AnthropicDoor#estimateInputTokens}) marked
+     * {@code x-detour-estimated: true}; a request the provider refuses (another 4xx) is refused to the client.
+     * Counting goes around the route's breakers, retries and metrics: it is not a model call.
      */
     Mono<Void> countTokens(HttpServerRequest request, HttpServerResponse response) {
         return Mono.defer(() -> {
@@ -143,16 +211,109 @@ final class ChatHandler {
                         }
                         ChatRequest chat = door.request(json);
                         line.put("route", chat.model());
-                        if (current.gateway().route(chat.model()) == null) {
-                            return Mono.error(new ApiError.ApiException(ApiError.unknownModel(chat.model(), current.gateway().aliases())));
+                        Gateway gateway = current.gateway();
+                        if (gateway.route(chat.model()) == null) {
+                            return Mono.error(new ApiError.ApiException(ApiError.unknownModel(chat.model(), gateway.aliases())));
                         }
                         json.remove("max_tokens");
-                        response.header("x-detour-estimated", "true");
-                        ObjectNode answer = Json.newObject().put("input_tokens", AnthropicDoor.estimateInputTokens(json));
-                        return Exchanges.json(response, HttpResponseStatus.OK, answer);
+                        AnthropicProvider counter = gateway.tokenCounter(chat.model());
+                        if (counter == null) {
+                            return estimated(response, json, line);
+                        }
+                        Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
+                        forward(request, headers);
+                        return counter.countTokens(chat)
+                                .timeout(COUNT_TIMEOUT)
+                                .contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers))
+                                .flatMap(tokens -> {
+                                    response.header("x-detour-provider", counter.name());
+                                    line.put("served_by", counter.name());
+                                    return Exchanges.json(response, HttpResponseStatus.OK,
+                                            Json.newObject().put("input_tokens", tokens));
+                                })
+                                .onErrorResume(failure -> {
+                                    Failure what = Failure.of(failure);
+                                    int status = what.status();
+                                    if (status >= 400 && status < 500 && status != 404 && status != 405
+                                            && what.kind() != FailureKind.RATE_LIMITED) {
+                                        return Mono.error(failure);
+                                    }
+                                    line.put("count_failed", counter.name() + " " + what);
+                                    return estimated(response, json, line);
+                                });
                     });
             return Exchanges.logged(handled, response, null, line, log, start, door::error);
         });
+    }
+
+    /**
+     * {@code POST /v1/embeddings} (OpenAI's shape, JSON): the alias's embeddings route ({@link Gateway#embeddings}),
+     * the same fallback, retries, breakers, deadline, {@code x-detour-*} headers and log line as its chat route,
+     * over its OpenAI-compatible providers; the answer is the serving provider's, as it came. A request naming
+     * no known alias is a 404; an alias whose route has no OpenAI-compatible provider, a 400.
+     */
+    Mono<Void> embeddings(HttpServerRequest request, HttpServerResponse response) {
+        return Mono.defer(() -> {
+            inFlight.incrementAndGet();
+            long start = System.nanoTime();
+            Serving current = serving.get();
+            String requestId = Exchanges.requestId(request);
+            response.header("x-request-id", requestId);
+            ObjectNode line = log.line().put("request_id", requestId).put("embeddings", true);
+            ApiError denied = Exchanges.admit(response, current.clients().admit(request), line);
+            CallTrail calls = new CallTrail();
+            Mono<Void> handled = denied != null ? Mono.error(new ApiError.ApiException(denied))
+                    : Bodies.read(request, current.server().maxBodyBytes()).flatMap(body -> {
+                        ObjectNode json = object(body);
+                        JsonNode model = json.get("model");
+                        if (model == null || !model.isTextual() || model.asText().isBlank()) {
+                            return Mono.error(new ApiError.ApiException(ApiError.badRequest("'model' is required and must be a non-empty string")));
+                        }
+                        JsonNode input = json.get("input");
+                        if (input == null || !(input.isTextual() || input.isArray() && !input.isEmpty())) {
+                            return Mono.error(new ApiError.ApiException(ApiError.badRequest(
+                                    "'input' is required: a string or a non-empty array")));
+                        }
+                        String alias = model.asText();
+                        line.put("route", alias);
+                        Gateway gateway = current.gateway();
+                        if (gateway.route(alias) == null) {
+                            return Mono.error(new ApiError.ApiException(ApiError.unknownModel(alias, gateway.aliases())));
+                        }
+                        var route = gateway.embeddings(alias);
+                        if (route == null) {
+                            return Mono.error(new ApiError.ApiException(ApiError.badRequest("model '" + alias
+                                    + "' cannot embed: its route has no OpenAI-compatible provider")));
+                        }
+                        Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
+                        return route.execute(json).flatMap(outcome -> {
+                            Exchanges.describe(response, outcome, line);
+                            return Exchanges.json(response, HttpResponseStatus.OK, outcome.value());
+                        }).contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers, CallTrail.KEY, calls));
+                    });
+            return Exchanges.logged(handled, response, calls, line, log, start).doFinally(signal -> inFlight.decrementAndGet());
+        });
+    }
+
+    /** How long a provider gets to count tokens before the estimate is answered instead. */
+    private static final java.time.Duration COUNT_TIMEOUT = java.time.Duration.ofSeconds(10);
+
+    /** {@code {"input_tokens": N}} estimated from {@code json}, marked {@code x-detour-estimated: true}. */
+    private static Mono<Void> estimated(HttpServerResponse response, ObjectNode json, ObjectNode line) {
+        response.header("x-detour-estimated", "true");
+        line.put("estimated", true);
+        return Exchanges.json(response, HttpResponseStatus.OK,
+                Json.newObject().put("input_tokens", AnthropicDoor.estimateInputTokens(json)));
+    }
+
+    /** Adds the door's forwarded request headers ({@code anthropic-version}, {@code anthropic-beta}) to {@code headers}. */
+    private void forward(HttpServerRequest request, Map<String, String> headers) {
+        for (String name : door.forwarded()) {
+            String value = request.requestHeaders().get(name);
+            if (value != null) {
+                headers.put(name, value);
+            }
+        }
     }
 
     /**

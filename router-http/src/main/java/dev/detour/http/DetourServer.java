@@ -81,6 +81,7 @@ public final class DetourServer implements AutoCloseable {
                 .doOnConnection(connection -> connections.add(connection.channel()))
                 .route(routes -> {
                     routes.post("/v1/chat/completions", limited(chat::completions))
+                            .post("/v1/embeddings", limited(chat::embeddings))
                             .post("/v1/messages", limited(messages::completions, Door.ANTHROPIC))
                             .post("/v1/messages/count_tokens", limited(messages::countTokens, Door.ANTHROPIC))
                             .get("/v1/models", tracked(chat::models))

@@ -112,6 +112,11 @@ public final class Main {
                 "  curl -s " + base + "/admin/providers -H 'authorization: Bearer " + DEMO_ADMIN_TOKEN + "'",
                 "  # a degraded answer when nothing live answers (x-detour-degraded)",
                 "  " + chat + "'{\"model\":\"degraded\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'",
+                "  # the Anthropic door: a Messages stream from an Anthropic provider that is overloaded (529) half the time,",
+                "  # falling back to an OpenAI-compatible one; or run Claude Code / an Anthropic SDK against the router:",
+                "  #   ANTHROPIC_BASE_URL=" + base + " ANTHROPIC_API_KEY=any ANTHROPIC_MODEL=claude claude",
+                "  curl -sN " + base + "/v1/messages -H 'content-type: application/json' -H 'anthropic-version: 2023-06-01' -d "
+                        + "'{\"model\":\"claude\",\"max_tokens\":256,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'",
                 "  # metrics",
                 "  curl -s " + base + "/metrics | grep detour_",
                 "");

@@ -64,6 +64,16 @@ public final class Transport {
     }
 
     /**
+     * Posts {@code body} to {@code path} (below the base URL) and reads the whole 2xx answer; any other status
+     * fails with the dialect's error. For a provider's side endpoints (e.g. Anthropic's token counting).
+     */
+    public Mono<byte[]> post(String path, byte[] body) {
+        return Mono.defer(() -> exchange(http.post().uri(path).send(Mono.fromCallable(() -> Unpooled.wrappedBuffer(body))),
+                        dialect::decodeError, (response, answer) -> answer))
+                .onErrorMap(this::redact);
+    }
+
+    /**
      * Sends {@code request} and reads its whole answer: a 2xx one is {@code decode}d; any other fails with
      * {@link HttpFailures#status} (its kind, Retry-After and error message).
      */

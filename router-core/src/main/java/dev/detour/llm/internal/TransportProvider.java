@@ -46,6 +46,11 @@ public abstract class TransportProvider implements ChatProvider {
         return transport.stream(request);
     }
 
+    /** The transport this provider calls through. */
+    protected final Transport transport() {
+        return transport;
+    }
+
     @Override
     public final ContinuationMode continuation() {
         return continuation;

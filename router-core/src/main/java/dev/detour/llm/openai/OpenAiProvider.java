@@ -1,12 +1,17 @@
 package dev.detour.llm.openai;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.llm.ChatProvider;
+import dev.detour.llm.InvalidChatException;
+import dev.detour.llm.Json;
 import dev.detour.llm.ContinuationMode;
 import dev.detour.llm.HttpSettings;
 import dev.detour.llm.ProviderBuilder;
+import dev.detour.llm.internal.HttpFailures;
 import dev.detour.llm.internal.Transport;
 import dev.detour.llm.internal.TransportProvider;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import reactor.core.publisher.Mono;
 
 /**
  * A provider that speaks the OpenAI chat-completions API: OpenAI itself, and every server that copies it
@@ -24,10 +29,40 @@ import io.netty.handler.codec.http.HttpHeaderNames;
  */
 public final class OpenAiProvider extends TransportProvider {
 
+    private final String model;
+
     private OpenAiProvider(Builder builder) {
         super(builder, new Transport(builder.jsonClient(HttpHeaderNames.AUTHORIZATION, "Bearer "), builder.apiKey(),
                 new OpenAiDialect(builder.model())),
                 ContinuationMode.INSTRUCTION);
+        this.model = builder.model();
+    }
+
+    /**
+     * Posts an embeddings request ({@code POST {baseUrl}/embeddings}, OpenAI's shape) and returns the answer as
+     * received. The provider's model, when set, replaces the request's (a route alias); the rest goes as it came.
+     * Fails like a call: a non-2xx answer is the failure of its status, an answer that is not a JSON object
+     * with a {@code data} array a malformed answer.
+     */
+    public Mono<ObjectNode> embeddings(ObjectNode request) {
+        return Mono.defer(() -> {
+            ObjectNode body = request.deepCopy();
+            if (model != null) {
+                body.put("model", model);
+            }
+            return transport().post("/embeddings", Json.bytes(body));
+        }).map(answer -> {
+            ObjectNode json;
+            try {
+                json = Json.object(answer, "embeddings answer");
+            } catch (InvalidChatException e) {
+                throw HttpFailures.malformed(e.getMessage());
+            }
+            if (!json.path("data").isArray()) {
+                throw HttpFailures.malformed("embeddings answer has no 'data' array");
+            }
+            return json;
+        });
     }
 
     /** A builder of a provider named {@code name} reached by {@code settings}. */

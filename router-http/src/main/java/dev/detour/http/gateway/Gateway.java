@@ -1,5 +1,6 @@
 package dev.detour.http.gateway;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.Provider;
 import dev.detour.core.Route;
 import dev.detour.core.RouteEvent;
@@ -48,14 +49,19 @@ public final class Gateway {
     private final RecentEvents events;
     private final Map<String, ChatRoute> routes;
     private final Map<String, Route<JsonCall, JsonAnswer>> jsonRoutes;
+    private final Map<String, AnthropicProvider> tokenCounters;
+    private final Map<String, Route<ObjectNode, ObjectNode>> embeddings;
 
     private Gateway(GatewayConfig config, Router router, RecentEvents events, Map<String, ChatRoute> routes,
-                    Map<String, Route<JsonCall, JsonAnswer>> jsonRoutes) {
+                    Map<String, Route<JsonCall, JsonAnswer>> jsonRoutes, Map<String, AnthropicProvider> tokenCounters,
+                    Map<String, Route<ObjectNode, ObjectNode>> embeddings) {
+        this.embeddings = embeddings;
         this.config = config;
         this.router = router;
         this.events = events;
         this.routes = routes;
         this.jsonRoutes = jsonRoutes;
+        this.tokenCounters = tokenCounters;
     }
 
     /** A model alias's two routes: for whole answers and for streams. */
@@ -92,14 +98,24 @@ public final class Gateway {
             }
         });
         Map<String, ChatRoute> routes = new LinkedHashMap<>();
+        Map<String, AnthropicProvider> tokenCounters = new LinkedHashMap<>();
+        Map<String, Route<ObjectNode, ObjectNode>> embeddings = new LinkedHashMap<>();
         for (RouteConfig route : config.routes()) {
             routes.put(route.alias(), chatRoute(router, route, providers, config.providers()));
+            Route<ObjectNode, ObjectNode> embedding = embeddingRoute(router, route, providers, config.providers());
+            if (embedding != null) {
+                embeddings.put(route.alias(), embedding);
+            }
+            route.tiers().stream().flatMap(tier -> tier.providers().stream()).map(providers::get)
+                    .filter(AnthropicProvider.class::isInstance).map(AnthropicProvider.class::cast).findFirst()
+                    .ifPresent(first -> tokenCounters.put(route.alias(), first));
         }
         Map<String, Route<JsonCall, JsonAnswer>> jsonRoutes = new LinkedHashMap<>();
         for (JsonRouteConfig route : config.jsonRoutes()) {
             jsonRoutes.put(route.name(), jsonRoute(router, route, backends, config.providers()));
         }
-        return new Gateway(config, router, events, Map.copyOf(routes), Map.copyOf(jsonRoutes));
+        return new Gateway(config, router, events, Map.copyOf(routes), Map.copyOf(jsonRoutes), Map.copyOf(tokenCounters),
+                Map.copyOf(embeddings));
     }
 
     /** The configuration this gateway runs. */
@@ -120,6 +136,49 @@ public final class Gateway {
     /** The routes of a model alias, or null. */
     public ChatRoute route(String alias) {
         return routes.get(alias);
+    }
+
+    /**
+     * The provider that counts tokens for a model alias: its route's first Anthropic provider (in tier order),
+     * or null when the route has none (or there is no such alias).
+     */
+    public AnthropicProvider tokenCounter(String alias) {
+        return tokenCounters.get(alias);
+    }
+
+    /**
+     * The embeddings route of a model alias ({@code POST /v1/embeddings}): its chat route's tiers, deadline, timeouts
+     * and fallback kinds over the OpenAI-compatible providers alone (each posting to its {@code /embeddings}); null
+     * when the alias is unknown or its route has no OpenAI-compatible provider.
+     */
+    public Route<ObjectNode, ObjectNode> embeddings(String alias) {
+        return embeddings.get(alias);
+    }
+
+    private static Route<ObjectNode, ObjectNode> embeddingRoute(Router router, RouteConfig config, Map<String, ChatProvider> providers,
+                                                               Map<String, ProviderConfig> settings) {
+        Route.Builder<ObjectNode, ObjectNode> route = router.<ObjectNode, ObjectNode>route("embeddings/" + config.alias())
+                .deadline(config.deadline());
+        boolean any = false;
+        for (TierConfig tier : config.tiers()) {
+            List<Provider<ObjectNode, ObjectNode>> embedders = tier.providers().stream()
+                    .filter(name -> providers.get(name) instanceof OpenAiProvider)
+                    .map(name -> CallTrail.recording(Provider.<ObjectNode, ObjectNode>of(name,
+                            (request, attempt) -> ((OpenAiProvider) providers.get(name)).embeddings(request))))
+                    .toList();
+            if (!embedders.isEmpty()) {
+                route.tier(tier.tier(embedders, tier.timeout(), weights(tier, settings)));
+                any = true;
+            }
+        }
+        if (!any) {
+            return null;
+        }
+        FailureKind[] fallbackOn = config.fallbackKinds();
+        if (fallbackOn != null) {
+            route.fallbackOn(fallbackOn[0], fallbackOn);
+        }
+        return route.build();
     }
 
     /** The plain JSON route named {@code name}, or null. */
