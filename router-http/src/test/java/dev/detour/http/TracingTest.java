@@ -39,7 +39,8 @@ class TracingTest {
     private static final String TRACE = "0af7651916cd43dd8448eb211c80319c";
     private static final String CLIENT_SPAN = "b7ad6b7169203331";
     private static final String ANSWER = "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"m\",\"choices\":"
-            + "[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}]}";
+            + "[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}],"
+            + "\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":1,\"total_tokens\":10}}";
     private static final List<HttpHeaders> seen = new CopyOnWriteArrayList<>();
     private static final InMemorySpanExporter exporter = InMemorySpanExporter.create();
     private static DisposableServer upstream;
@@ -103,6 +104,14 @@ class TracingTest {
         assertThat(attribute(capture, "detour.attempt.role")).isEqualTo("fallback");
         assertThat(attribute(capture, "detour.fallback.reason")).isEqualTo("connection");
         assertThat(attribute(span("detour.request chat"), "detour.served_by")).isEqualTo("capture");
+        assertThat(attribute(capture, "gen_ai.operation.name")).isEqualTo("chat");
+        assertThat(attribute(capture, "gen_ai.provider.name")).isEqualTo("openai");
+        assertThat(attribute(capture, "gen_ai.request.model")).isEqualTo("chat");
+        assertThat(attribute(capture, "gen_ai.response.model")).isEqualTo("m");
+        assertThat(attribute(capture, "gen_ai.response.finish_reasons")).isEqualTo("stop");
+        assertThat(attribute(capture, "gen_ai.usage.input_tokens")).isEqualTo("9");
+        assertThat(attribute(capture, "gen_ai.usage.output_tokens")).isEqualTo("1");
+        assertThat(attribute(down, "gen_ai.provider.name")).isEqualTo("openai");
         assertThat(seen).hasSize(1);
         assertThat(seen.get(0).get("traceparent")).isEqualTo("00-" + TRACE + "-" + capture.getSpanId() + "-01");
     }

@@ -27,8 +27,9 @@ import java.util.Map;
  * and {@code error.type} on attempts; {@value #ROUTE}, {@value #OUTCOME} (how the request ended),
  * {@value #SERVED_BY}, {@value #FALLBACK_REASON} (the first fallback's) and {@value #STREAM} on requests.
  * High-cardinality: the attempt's {@value #TIER} and {@value #ATTEMPT_NUMBER}, the request's
- * {@value #ATTEMPTS}. A provider that knows more adds it to the attempt's context (an LLM provider adds
- * OpenTelemetry's {@code gen_ai.*} attributes). No request or answer content is ever recorded.
+ * {@value #ATTEMPTS}; on a stream's attempt {@code gen_ai.response.time_to_first_chunk} (seconds). A provider that
+ * knows more adds it to the attempt's context: Detour's LLM providers add OpenTelemetry's {@code gen_ai.*}
+ * attributes (high cardinality). No request or answer content is ever recorded.
  */
 public final class RouteObservations {
 

@@ -12,6 +12,13 @@ import dev.detour.core.policy.Budget;
 import dev.detour.core.policy.HedgePolicy;
 import dev.detour.core.stream.Started;
 import dev.detour.core.stream.StreamRoute;
+import dev.detour.core.AttemptContext;
+import dev.detour.llm.ChatChunk;
+import dev.detour.llm.ChatProvider;
+import dev.detour.llm.ChatRequest;
+import dev.detour.llm.ChatResponse;
+import dev.detour.llm.ChatStreams;
+import dev.detour.llm.Usage;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
@@ -169,5 +176,46 @@ class TracesTest {
 
         StepVerifier.create(route.call("x")).expectNext("{}").verifyComplete();
         assertThat(spans.spans()).isEmpty();
+    }
+
+    @Test
+    void aStreamedLlmAttemptCarriesTheGenAiAttributesAndTheTimeToItsFirstChunk() {
+        ChatProvider llm = new ChatProvider() {
+            @Override
+            public String name() {
+                return "llm";
+            }
+
+            @Override
+            public Mono<ChatResponse> call(ChatRequest request, AttemptContext context) {
+                return Mono.error(new UnsupportedOperationException());
+            }
+
+            @Override
+            public Flux<ChatChunk> stream(ChatRequest request, AttemptContext context) {
+                return Flux.just(ChatChunk.of("c1", "model-2026", "Hello", null, null),
+                        ChatChunk.of("c1", "model-2026", " world", "stop", null),
+                        ChatChunk.of("c1", "model-2026", null, null, new Usage(12, 2)));
+            }
+        };
+        Route<ChatRequest, Started<ChatChunk>> route = router.<ChatRequest, Started<ChatChunk>>route("chat")
+                .tier(Tier.of(ChatStreams.streaming(llm)))
+                .build();
+        StreamRoute<ChatRequest, ChatChunk> chat = ChatStreams.failing(route).build();
+
+        StepVerifier.create(chat.stream(ChatRequest.user("alias", "hi"))).thenConsumeWhile(chunk -> true).verifyComplete();
+
+        SpanData attempt = spans.named("detour.attempt llm");
+        System.out.println("A streamed LLM attempt:\n" + spans.tree());
+        assertThat(Spans.attribute(attempt, "gen_ai.operation.name")).isEqualTo("chat");
+        assertThat(Spans.attribute(attempt, "gen_ai.provider.name")).isEqualTo("openai");
+        assertThat(Spans.attribute(attempt, "gen_ai.request.model")).isEqualTo("alias");
+        assertThat(Spans.attribute(attempt, "gen_ai.response.model")).isEqualTo("model-2026");
+        assertThat(Spans.attribute(attempt, "gen_ai.response.finish_reasons")).isEqualTo("stop");
+        assertThat(Spans.attribute(attempt, "gen_ai.usage.input_tokens")).isEqualTo("12");
+        assertThat(Spans.attribute(attempt, "gen_ai.usage.output_tokens")).isEqualTo("2");
+        assertThat(Spans.attribute(attempt, "gen_ai.response.time_to_first_chunk")).isNotNull();
+        assertThat(Spans.attribute(attempt, "error.type")).isEqualTo("none");
+        assertThat(spans.tree()).doesNotContain("Hello").doesNotContain("world");
     }
 }
