@@ -2,6 +2,7 @@ package dev.detour.core;
 
 import dev.detour.core.internal.Engine;
 import dev.detour.core.internal.InMemoryBreakerStore;
+import dev.detour.core.internal.RequestTrace;
 import dev.detour.core.policy.Balancer;
 import dev.detour.core.policy.BreakerPolicy;
 import dev.detour.core.policy.BreakerState;
@@ -68,6 +69,9 @@ public final class Router {
         this.listeners = builder.listeners.toArray(new RouteListener[0]);
         this.classifier = builder.classifier;
         this.observations = builder.observations.isNoop() ? null : builder.observations;
+        if (observations != null) {
+            RequestTrace.observing();
+        }
     }
 
     /** A router with the default budgets and breakers, no listeners, and Reactor's parallel scheduler. */

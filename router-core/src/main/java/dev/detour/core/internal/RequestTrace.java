@@ -32,6 +32,7 @@ public final class RequestTrace {
     public static final String TIME_TO_FIRST_CHUNK = "gen_ai.response.time_to_first_chunk";
 
     private static final String[] KINDS = kinds();
+    private static volatile boolean observing;
 
     private final ObservationRegistry registry;
     private final Observation request;
@@ -51,6 +52,19 @@ public final class RequestTrace {
         }
         this.request = observation.start();
         this.held = stream ? new IdentityHashMap<>(2) : null;
+    }
+
+    /** Notes that a router with an observation registry exists in this JVM (providers describe their calls only then). */
+    public static void observing() {
+        observing = true;
+    }
+
+    /**
+     * Whether any router has an observation registry: when none has, a provider need not look for an
+     * attempt observation in its call's context (no allocation on the path of an unobserved call).
+     */
+    public static boolean anyObserving() {
+        return observing;
     }
 
     /** Opens the observation of a request to {@code route} made under {@code caller}'s context. */

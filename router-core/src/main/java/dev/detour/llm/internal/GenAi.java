@@ -21,7 +21,8 @@ import reactor.core.publisher.Mono;
  * All are high-cardinality keys, span attributes only: a meter made of the attempt observation keeps the
  * same tags for LLM and other providers (Prometheus needs one set of tag names per meter). The engine adds
  * {@code error.type} and, for streams, {@code gen_ai.response.time_to_first_chunk}. No message content.
- * Without an observation, the call is returned as it is. Internal.
+ * Without an observation, the call is returned as it is; while no router in the JVM observes, without even
+ * looking. Internal.
  */
 public final class GenAi {
 
@@ -38,6 +39,9 @@ public final class GenAi {
 
     /** {@code call}, a whole answer to {@code request} from {@code provider}, described on its attempt's observation. */
     public static Mono<ChatResponse> call(ChatRequest request, ChatProvider provider, Mono<ChatResponse> call) {
+        if (!RequestTrace.anyObserving()) {
+            return call;
+        }
         return Mono.deferContextual(context -> {
             Observation attempt = attempt(context.getOrDefault(RequestTrace.OBSERVATION, null));
             if (attempt == null) {
@@ -50,6 +54,9 @@ public final class GenAi {
 
     /** {@code stream}, a streamed answer to {@code request} from {@code provider}, described on its attempt's observation. */
     public static Flux<ChatChunk> stream(ChatRequest request, ChatProvider provider, Flux<ChatChunk> stream) {
+        if (!RequestTrace.anyObserving()) {
+            return stream;
+        }
         return Flux.deferContextual(context -> {
             Observation attempt = attempt(context.getOrDefault(RequestTrace.OBSERVATION, null));
             if (attempt == null) {
