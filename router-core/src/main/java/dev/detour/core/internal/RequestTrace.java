@@ -33,13 +33,15 @@ public final class RequestTrace {
 
     private static final String[] KINDS = kinds();
     private static volatile boolean observing;
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<RequestTrace> STOPPED =
+            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(RequestTrace.class, "stopped");
 
     private final ObservationRegistry registry;
     private final Observation request;
     private final RouteObservations.RequestContext context;
     private final Map<Object, Observation> held;
     private volatile String fallbackReason = RouteObservations.NONE;
-    private volatile boolean stopped;
+    private volatile int stopped;
     private int attempts;
 
     private RequestTrace(ObservationRegistry registry, String route, boolean stream, ContextView caller) {
@@ -212,8 +214,7 @@ public final class RequestTrace {
 
     /** Ends the request observation (once). */
     public void stop() {
-        if (!stopped) {
-            stopped = true;
+        if (STOPPED.compareAndSet(this, 0, 1)) {
             if (context.getLowCardinalityKeyValue(RouteObservations.FALLBACK_REASON) == null) {
                 context.addLowCardinalityKeyValue(KeyValue.of(RouteObservations.FALLBACK_REASON, RouteObservations.NONE));
             }
