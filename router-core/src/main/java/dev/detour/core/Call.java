@@ -2,7 +2,9 @@ package dev.detour.core;
 
 import dev.detour.core.internal.Judgement;
 import dev.detour.core.internal.ProviderCall;
+import dev.detour.core.internal.RequestTrace;
 import dev.detour.core.internal.Verdict;
+import io.micrometer.observation.Observation;
 import java.time.Duration;
 
 /**
@@ -20,14 +22,16 @@ final class Call<I, O> extends ProviderCall<O> {
     private final long begin;
     private final boolean byDeadline;
     private final boolean primary;
+    private final Observation observation;
 
     /**
      * Call {@code number} of {@code provider} in tier {@code tier}, started at {@code begin};
      * {@code byDeadline} when its timeout is what the deadline left, {@code primary} for the first racer of
-     * a hedged attempt (whose time still teaches the latency window when a hedge beats it).
+     * a hedged attempt (whose time still teaches the latency window when a hedge beats it); {@code observation}
+     * is its attempt observation, or null when the request is not observed.
      */
     Call(Execution<I, O> execution, ProviderState state, Provider<I, O> provider, int tier, int number, long begin,
-         boolean byDeadline, boolean primary) {
+         boolean byDeadline, boolean primary, Observation observation) {
         this.execution = execution;
         this.state = state;
         this.provider = provider;
@@ -36,6 +40,7 @@ final class Call<I, O> extends ProviderCall<O> {
         this.begin = begin;
         this.byDeadline = byDeadline;
         this.primary = primary;
+        this.observation = observation;
     }
 
     @Override
@@ -71,6 +76,9 @@ final class Call<I, O> extends ProviderCall<O> {
                 execution.trail().charge(0, cost);
             }
         }
+        if (observation != null) {
+            execution.trace().settled(observation, judgement.value(), failure, end - begin);
+        }
         return Verdict.of(provider.name(), tier, number, begin, end, cut, judgement);
     }
 
@@ -78,6 +86,9 @@ final class Call<I, O> extends ProviderCall<O> {
     protected void cancelled() {
         long now = execution.now();
         state.record(Attempt.Result.CANCELLED, null, primary ? now - begin : ProviderState.UNTIMED, null, now);
+        if (observation != null) {
+            RequestTrace.cancelled(observation);
+        }
         execution.record(Verdict.unjudged(provider.name(), tier, number, begin, now, null), Attempt.Result.CANCELLED, null);
     }
 

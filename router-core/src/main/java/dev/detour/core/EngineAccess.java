@@ -1,6 +1,7 @@
 package dev.detour.core;
 
 import dev.detour.core.internal.Engine;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.Set;
 import reactor.core.publisher.Mono;
@@ -22,6 +23,11 @@ final class EngineAccess implements Engine.Access {
     public void midStreamFailure(Route<?, ?> route, String provider, int relayed, Failure failure, boolean continued,
                                  Duration elapsed) {
         route.router().midStreamFailure(route.name(), provider, relayed, failure, continued, elapsed);
+    }
+
+    @Override
+    public ObservationRegistry observations(Route<?, ?> route) {
+        return route.router().observations();
     }
 
     @Override

@@ -5,12 +5,17 @@ import dev.detour.core.internal.Decision;
 import dev.detour.core.internal.Decisions;
 import dev.detour.core.internal.Judgement;
 import dev.detour.core.internal.Race;
+import dev.detour.core.internal.RequestTrace;
 import dev.detour.core.internal.Trail;
 import dev.detour.core.internal.Verdict;
 import dev.detour.core.policy.FailureKind;
 import dev.detour.core.policy.HedgePolicy;
+import dev.detour.core.telemetry.RouteObservations;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +45,9 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
     private final long start;
     private final long deadlineAt;
     private final Trail<O> trail;
+    private final RequestTrace trace;
+    private final boolean ownsTrace;
+    private final boolean continuation;
 
     private Execution(Route<I, O> route, I request, ContextView context, Set<String> skip, Duration deadline) {
         this.route = route;
@@ -51,6 +59,17 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
         this.start = now();
         this.deadlineAt = deadline == null ? NO_DEADLINE : start + Math.max(0, deadline.toNanos());
         this.trail = new Trail<>(route.maxAttempts(), route.maxCost());
+        ObservationRegistry observations = router.observations();
+        if (observations == null) {
+            this.trace = null;
+            this.ownsTrace = false;
+            this.continuation = false;
+        } else {
+            RequestTrace stream = context.getOrDefault(RequestTrace.KEY, null);
+            this.ownsTrace = stream == null;
+            this.trace = stream != null ? stream : RequestTrace.open(observations, route.name(), false, context);
+            this.continuation = stream != null && !skip.isEmpty();
+        }
     }
 
     static <I, O> Mono<Outcome<O>> run(Route<I, O> route, I request, Set<String> skip, Duration deadline) {
@@ -59,6 +78,9 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
             return execution.step(Cursor.first(0, execution.order(0))).doFinally(signal -> {
                 if (signal == SignalType.CANCEL) {
                     execution.end(RouteEvent.Ending.CANCELLED, null, null);
+                }
+                if (execution.ownsTrace) {
+                    execution.trace.stop();
                 }
             });
         });
@@ -94,20 +116,24 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
             return exhausted(RouteEvent.Ending.CEILING_REACHED, ceiling, null);
         }
         HedgePolicy hedge = tier.hedge();
-        Mono<Verdict<O>> attempt = hedge == null ? call(at.tier(), provider, false)
+        Mono<Verdict<O>> attempt = hedge == null ? call(at.tier(), provider, false, false)
                 : new Race<>(new Racing(at, hedge), at.remaining(), hedge.maxHedges(), scheduler).mono();
         return attempt.flatMap(verdict -> verdict.answered() ? Mono.just(served(verdict)) : failed(at, verdict));
     }
 
-    /** One call to {@code provider}; {@code primary} marks the first racer of a hedged attempt. */
-    private Mono<Verdict<O>> call(int t, Provider<I, O> provider, boolean primary) {
+    /** One call to {@code provider}; {@code primary} marks the first racer of a hedged attempt, {@code hedge} the others. */
+    private Mono<Verdict<O>> call(int t, Provider<I, O> provider, boolean primary, boolean hedge) {
         return Mono.defer(() -> {
             ProviderState state = router.state(provider.name());
             long begin = now();
             int number = trail.number(provider.name());
             String refused = state.disabled() ? "disabled by operator" : !state.breaker.tryAcquire(begin) ? "breaker open" : null;
             if (refused != null) {
-                return Mono.just(Verdict.unjudged(provider.name(), t, number, begin, begin, Failure.unavailable(refused)));
+                Failure unavailable = Failure.unavailable(refused);
+                if (trace != null) {
+                    trace.refused(provider.name(), t, number, role(number, hedge), trace.fallbackReason(), unavailable);
+                }
+                return Mono.just(Verdict.unjudged(provider.name(), t, number, begin, begin, unavailable));
             }
             double callCost = provider.cost(null);
             long left = deadlineAt - begin;
@@ -122,9 +148,35 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
                 state.hedges.recordCall(begin);
             }
             AttemptContext attemptContext = new AttemptContext(route.name(), t, number, timeout);
-            return new Call<>(this, state, provider, t, number, begin, byDeadline, primary)
-                    .mono(Mono.defer(() -> provider.call(request, attemptContext)), timeout, scheduler);
+            Mono<O> answer = Mono.defer(() -> provider.call(request, attemptContext));
+            Observation observation = null;
+            if (trace != null) {
+                Observation attempt = trace.attempt(provider.name(), t, number, role(number, hedge), trace.fallbackReason());
+                answer = answer.contextWrite(context -> RequestTrace.callContext(context, attempt));
+                observation = attempt;
+            }
+            return new Call<>(this, state, provider, t, number, begin, byDeadline, primary, observation)
+                    .mono(answer, timeout, scheduler);
         });
+    }
+
+    /** Why call {@code number} of a provider is made, for its observation. */
+    private String role(int number, boolean hedge) {
+        if (continuation) {
+            return "continuation";
+        }
+        if (hedge) {
+            return "hedge";
+        }
+        if (number > 1) {
+            return "retry";
+        }
+        return RouteObservations.NONE.equals(trace.fallbackReason()) ? "first" : "fallback";
+    }
+
+    /** The request's trace, or null when it is not observed. */
+    RequestTrace trace() {
+        return trace;
     }
 
     Judgement<O> judge(O value) {
@@ -189,6 +241,9 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
         if (router.listening()) {
             router.emit(new RouteEvent.FellBack(route.name(), failure, attempt, next.name(), to.tier()));
         }
+        if (trace != null) {
+            trace.fellBack(failure);
+        }
         return step(to);
     }
 
@@ -227,7 +282,7 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
 
     /** A failure the route does not move on from goes to the caller as it is. */
     private Mono<Outcome<O>> passThrough(Failure failure) {
-        List<Attempt> attempts = end(RouteEvent.Ending.PASSED_THROUGH, null, null);
+        List<Attempt> attempts = end(RouteEvent.Ending.PASSED_THROUGH, null, null, failure.cause());
         if (failure.cause() != null) {
             return Mono.error(failure.cause());
         }
@@ -267,16 +322,28 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
     }
 
     private RouteFailedException failure(RouteEvent.Ending ending, String ceiling, Failure last) {
-        List<Attempt> attempts = end(ending, null, null);
+        List<Attempt> attempts = trail.end();
+        boolean ends = attempts != null;
+        if (!ends) {
+            attempts = trail.attempts();
+        }
         Throwable cause = last == null ? null : last.cause();
+        RouteFailedException failure;
         switch (ending) {
             case DEADLINE_EXCEEDED:
-                return new DeadlineExceededException(route.name(), route.deadline(), attempts, cause);
+                failure = new DeadlineExceededException(route.name(), route.deadline(), attempts, cause);
+                break;
             case CEILING_REACHED:
-                return new RouteFailedException(route.name(), "reached its " + ceiling, attempts, cause);
+                failure = new RouteFailedException(route.name(), "reached its " + ceiling, attempts, cause);
+                break;
             default:
-                return new RouteFailedException(route.name(), attempts, cause);
+                failure = new RouteFailedException(route.name(), attempts, cause);
+                break;
         }
+        if (ends) {
+            ended(ending, null, null, attempts, failure);
+        }
+        return failure;
     }
 
     private Outcome<O> outcome(O value, String provider, int tier, Degraded degraded, RouteEvent.Ending ending) {
@@ -296,20 +363,36 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
     }
 
     private List<Attempt> end(RouteEvent.Ending ending, String servedBy, Degraded degraded) {
+        return end(ending, servedBy, degraded, null);
+    }
+
+    private List<Attempt> end(RouteEvent.Ending ending, String servedBy, Degraded degraded, Throwable error) {
         List<Attempt> attempts = trail.end();
         if (attempts == null) {
             return trail.attempts();
         }
+        ended(ending, servedBy, degraded, attempts, error);
+        return attempts;
+    }
+
+    /** The request ended (once): the listeners hear it, and its observation records it. */
+    private void ended(RouteEvent.Ending ending, String servedBy, Degraded degraded, List<Attempt> attempts,
+                       Throwable error) {
         if (router.listening()) {
             router.emit(new RouteEvent.Ended(route.name(), ending, servedBy, degraded, attempts,
                     Duration.ofNanos(now() - start)));
         }
-        return attempts;
+        if (trace != null) {
+            trace.ended(ending.name().toLowerCase(Locale.ROOT), servedBy, attempts.size(), error, !ownsTrace);
+        }
     }
 
     /** Hands an answer nobody will receive to the caller's discard hook (a stream to cancel, a buffer to release). */
     void discard(O value) {
         if (value != null) {
+            if (trace != null && trace.stream()) {
+                trace.discarded(value);
+            }
             Operators.onDiscard(value, context instanceof Context c ? c : Context.of(context));
         }
     }
@@ -364,7 +447,7 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
 
         @Override
         public Mono<Verdict<O>> call(int k) {
-            return Execution.this.call(at.tier(), provider(k), k == 0);
+            return Execution.this.call(at.tier(), provider(k), k == 0, k > 0);
         }
 
         @Override

@@ -2,11 +2,13 @@ package dev.detour.core;
 
 import dev.detour.core.internal.Engine;
 import dev.detour.core.internal.InMemoryBreakerStore;
+import dev.detour.core.internal.RequestTrace;
 import dev.detour.core.policy.Balancer;
 import dev.detour.core.policy.BreakerPolicy;
 import dev.detour.core.policy.BreakerState;
 import dev.detour.core.policy.Budget;
 import dev.detour.core.spi.BreakerStore;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,6 +33,7 @@ import reactor.util.Loggers;
  * Router router = Router.builder()
  *         .breaker(BreakerPolicy.defaults().openFor(Duration.ofSeconds(10)))
  *         .listener(new RouteMetrics(meterRegistry))
+ *         .observationRegistry(observationRegistry)   // spans per request and attempt
  *         .build();
  * router.disable("openai");             // an operator takes a provider out at runtime
  * ProviderStatus status = router.status("openai");
@@ -53,6 +56,7 @@ public final class Router {
     private final BreakerStore breakerStore;
     private final RouteListener[] listeners;
     private final Function<Throwable, Failure> classifier;
+    private final ObservationRegistry observations;
     private final ConcurrentHashMap<String, ProviderState> providers = new ConcurrentHashMap<>();
 
     private Router(Builder builder) {
@@ -64,6 +68,10 @@ public final class Router {
         this.breakerStore = builder.breakerStore;
         this.listeners = builder.listeners.toArray(new RouteListener[0]);
         this.classifier = builder.classifier;
+        this.observations = builder.observations.isNoop() ? null : builder.observations;
+        if (observations != null) {
+            RequestTrace.observing();
+        }
     }
 
     /** A router with the default budgets and breakers, no listeners, and Reactor's parallel scheduler. */
@@ -211,6 +219,11 @@ public final class Router {
         emit(new RouteEvent.BreakerChanged(provider, from, to, reason));
     }
 
+    /** The registry that observes requests and attempts, or null when there is none (no observation is made). */
+    ObservationRegistry observations() {
+        return observations;
+    }
+
     boolean listening() {
         return listeners.length > 0;
     }
@@ -236,6 +249,7 @@ public final class Router {
         private BreakerStore breakerStore;
         private final List<RouteListener> listeners = new ArrayList<>();
         private Function<Throwable, Failure> classifier;
+        private ObservationRegistry observations = ObservationRegistry.NOOP;
 
         private Builder() {
         }
@@ -292,6 +306,18 @@ public final class Router {
         /** Adds a listener of every route event. */
         public Builder listener(RouteListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Observes every route execution as a {@code detour.request} observation, and each provider call in it
+         * as a child {@code detour.attempt} observation (see {@link dev.detour.core.telemetry.RouteObservations}):
+         * with Micrometer Tracing they are spans, children of the caller's observation in the Reactor context, and
+         * the trace context reaches providers in the propagated headers. {@link ObservationRegistry#NOOP} unless
+         * set, which makes no observation at all.
+         */
+        public Builder observationRegistry(ObservationRegistry registry) {
+            this.observations = Objects.requireNonNull(registry, "registry");
             return this;
         }
 

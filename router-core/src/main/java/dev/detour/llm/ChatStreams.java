@@ -12,6 +12,7 @@ import dev.detour.core.stream.Continuation;
 import dev.detour.core.stream.Failover;
 import dev.detour.core.stream.Started;
 import dev.detour.core.stream.StreamRoute;
+import dev.detour.llm.internal.GenAi;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
@@ -67,8 +68,8 @@ public final class ChatStreams {
      */
     public static Provider<ChatRequest, Started<ChatChunk>> streaming(ChatProvider provider, boolean emptyFails) {
         return Provider.of(provider.name(), (request, context) -> {
-            Flux<ChatChunk> stream = request.partial() == null ? provider.stream(request, context)
-                    : continued(provider, request, context);
+            Flux<ChatChunk> stream = GenAi.stream(request, provider, request.partial() == null
+                    ? provider.stream(request, context) : continued(provider, request, context));
             Mono<Started<ChatChunk>> started = Started.of(stream, ChatStreams::starts);
             return emptyFails && request.partial() == null ? started.flatMap(ChatStreams::notEmpty) : started;
         });

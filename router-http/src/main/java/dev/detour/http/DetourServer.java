@@ -53,17 +53,19 @@ public final class DetourServer implements AutoCloseable {
     private final ChatHandler messages;
     private final AdminHandler admin;
     private final ClientEdges edges;
+    private final Tracing tracing;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
 
-    private DetourServer(ConfigVersions versions, Function<String, String> environment, PrintStream out) {
+    private DetourServer(ConfigVersions versions, Function<String, String> environment, PrintStream out, Tracing tracing) {
         this.versions = versions;
         GatewayConfig config = versions.current().config();
         ServerConfig settings = config.server();
+        this.tracing = tracing != null ? tracing : Tracing.of(config.tracing());
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Gateway.RecentEvents events = new Gateway.RecentEvents(200);
-        Router router = Gateway.router(config.breaker(), registry, events);
+        Router router = Gateway.router(config.breaker(), registry, events, this.tracing.registry());
         ClientLimits limits = new ClientLimits(registry, System::nanoTime);
         Function<GatewayConfig, Serving> prepare = next -> Serving.of(next, Gateway.build(next, environment, router, events), environment, limits);
         this.serving = new AtomicReference<>(prepare.apply(config));
@@ -80,9 +82,9 @@ public final class DetourServer implements AutoCloseable {
                 .port(settings.port())
                 .doOnConnection(connection -> connections.add(connection.channel()))
                 .route(routes -> {
-                    routes.post("/v1/chat/completions", limited(chat::completions))
-                            .post("/v1/embeddings", limited(chat::embeddings))
-                            .post("/v1/messages", limited(messages::completions, Door.ANTHROPIC))
+                    routes.post("/v1/chat/completions", limited(traced("/v1/chat/completions", chat::completions)))
+                            .post("/v1/embeddings", limited(traced("/v1/embeddings", chat::embeddings)))
+                            .post("/v1/messages", limited(traced("/v1/messages", messages::completions), Door.ANTHROPIC))
                             .post("/v1/messages/count_tokens", limited(messages::countTokens, Door.ANTHROPIC))
                             .get("/v1/models", tracked(chat::models))
                             .get("/healthz", (request, response) -> response.sendString(Mono.just("ok")))
@@ -95,7 +97,7 @@ public final class DetourServer implements AutoCloseable {
                     if (admin != null) {
                         admin.register(routes, adminPrefix);
                     }
-                    routes.route(JsonRouteHandler::matches, limited(json::handle));
+                    routes.route(JsonRouteHandler::matches, limited(this.tracing.traced("ANY", "/routes/{name}", json::handle)));
                     routes.route(request -> true, (request, response) -> {
                         ApiError unknown = ApiError.unknownPath(request.method().name(), request.fullPath());
                         return request.fullPath().startsWith("/v1/messages")
@@ -119,7 +121,18 @@ public final class DetourServer implements AutoCloseable {
      * {@code environment} and writing request log lines to {@code out}.
      */
     public static DetourServer start(ConfigVersions versions, Function<String, String> environment, PrintStream out) {
-        return new DetourServer(versions, environment, out);
+        return new DetourServer(versions, environment, out, null);
+    }
+
+    /** {@link #start(ConfigVersions, Function, PrintStream)} with {@code tracing} instead of the config's (tests). */
+    static DetourServer start(ConfigVersions versions, Function<String, String> environment, PrintStream out,
+                              Tracing tracing) {
+        return new DetourServer(versions, environment, out, tracing);
+    }
+
+    private BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> traced(String path,
+            BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler) {
+        return tracing.traced("POST", path, handler);
     }
 
     /**
@@ -247,6 +260,9 @@ public final class DetourServer implements AutoCloseable {
         if (!Objects.equals(running.breaker(), next.breaker())) {
             throw new IllegalArgumentException("breaker settings cannot change while running (restart to change them)");
         }
+        if (!Objects.equals(running.tracing(), next.tracing())) {
+            throw new IllegalArgumentException("tracing cannot change while running (restart to change it)");
+        }
         return next;
     }
 
@@ -304,6 +320,7 @@ public final class DetourServer implements AutoCloseable {
         awaitZero(chat.inFlightCounter(), logsEnd);
         awaitZero(messages.inFlightCounter(), logsEnd);
         log.close();
+        tracing.close();
     }
 
     private static void awaitZero(AtomicInteger count, long untilNanos) {

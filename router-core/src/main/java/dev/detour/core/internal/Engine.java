@@ -5,6 +5,7 @@ import dev.detour.core.Outcome;
 import dev.detour.core.Route;
 import dev.detour.core.RouteEvent;
 import dev.detour.core.Router;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.Set;
 import reactor.core.publisher.Mono;
@@ -27,6 +28,9 @@ public final class Engine {
         /** Records a stream that failed after its first element (breaker, statistics, event). */
         void midStreamFailure(Route<?, ?> route, String provider, int relayed, Failure failure, boolean continued,
                               Duration elapsed);
+
+        /** The registry that observes {@code route}'s requests, or null when none does. */
+        ObservationRegistry observations(Route<?, ?> route);
 
         /** Hands {@code event} to {@code route}'s router's listeners. */
         void publish(Route<?, ?> route, RouteEvent event);

@@ -10,6 +10,9 @@ import dev.detour.core.Route;
 import dev.detour.core.RouteEvent;
 import dev.detour.core.RouteFailedException;
 import dev.detour.core.internal.Engine;
+import dev.detour.core.internal.RequestTrace;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -145,6 +148,7 @@ public final class StreamRoute<I, T> {
         private Failure firstFailure;
         private String firstProvider;
         private StringBuilder afterwards;
+        private RequestTrace trace;
 
         Relay(I original) {
             this.original = original;
@@ -153,14 +157,41 @@ public final class StreamRoute<I, T> {
         }
 
         Mono<Opened<T>> open() {
-            return execute(original, Set.of())
-                    .map(outcome -> new Opened<>(outcome, assembly.apply(original, guarded(segment(outcome, null))), report));
+            ObservationRegistry observations = ENGINE.observations(route);
+            if (observations == null) {
+                return execute(original, Set.of())
+                        .map(outcome -> new Opened<>(outcome, assembly.apply(original, guarded(segment(outcome, null))), report));
+            }
+            return Mono.deferContextual(context -> {
+                trace = RequestTrace.open(observations, route.name(), true, context);
+                return execute(original, Set.of())
+                        .map(outcome -> new Opened<>(outcome, assembly.apply(original, traced(guarded(segment(outcome, null)))),
+                                report))
+                        .doFinally(signal -> {
+                            if (signal != reactor.core.publisher.SignalType.ON_COMPLETE) {
+                                trace.stop();
+                            }
+                        });
+            });
         }
 
         private Mono<Outcome<Started<T>>> execute(I request, Set<String> skip) {
             Mono<Outcome<Started<T>>> outcome = ENGINE.execute(route, request, skip,
                     deadlineAt == NO_DEADLINE ? null : Duration.ofNanos(deadlineAt - now()));
+            if (trace != null) {
+                RequestTrace shared = trace;
+                outcome = outcome.contextWrite(context -> context.put(RequestTrace.KEY, shared));
+            }
             return outcome.doOnDiscard(STARTED, Started::cancel);
+        }
+
+        /** The whole stream, ending the request's observation as it ends. */
+        private Flux<T> traced(Flux<T> elements) {
+            return elements
+                    .doOnError(error -> trace.ended(error instanceof MidStreamException failed && failed.deadlineExceeded()
+                            ? "deadline_exceeded" : "midstream_failed", provider, -1, error, true))
+                    .doOnCancel(() -> trace.ended("cancelled", provider, -1, null, true))
+                    .doFinally(signal -> trace.stop());
         }
 
         /** The whole stream under the deadline: past it, the stream is cancelled and ends in an error. */
@@ -196,11 +227,18 @@ public final class StreamRoute<I, T> {
             if (failover != null) {
                 elements = reconciled(elements, failover);
             }
-            return elements
+            Flux<T> relayedElements = elements
                     .doOnNext(this::relay)
                     .concatWith(Mono.defer(() -> finished ? Mono.empty()
                             : Mono.error(new IllegalStateException("stream ended without its final chunk"))))
-                    .doFinally(signal -> started.cancel())
+                    .doFinally(signal -> started.cancel());
+            Observation attempt = trace == null ? null : trace.relayed(started);
+            if (attempt != null) {
+                relayedElements = relayedElements.doOnComplete(() -> RequestTrace.relayEnded(attempt, null, null))
+                        .doOnError(error -> RequestTrace.relayEnded(attempt, finished ? null : Failure.of(error), error))
+                        .doOnCancel(() -> RequestTrace.relayEnded(attempt, null, null));
+            }
+            return relayedElements
                     .onErrorResume(error -> finished ? Mono.empty() : failed(from, begin, error));
         }
 
@@ -243,6 +281,9 @@ public final class StreamRoute<I, T> {
             boolean late = now() >= deadlineAt;
             ENGINE.midStreamFailure(route, from, count, failure, next != null && !late,
                     Duration.ofNanos(now() - begin));
+            if (trace != null) {
+                trace.midStreamFailed(from, failure, next != null && !late);
+            }
             if (late) {
                 return Flux.error(deadlineExceeded());
             }

@@ -37,7 +37,7 @@ public abstract class TransportProvider implements ChatProvider {
     /** Sends {@code request} as one request, not streamed, and decodes the answer. */
     @Override
     public final Mono<ChatResponse> call(ChatRequest request, AttemptContext context) {
-        return transport.call(request);
+        return GenAi.call(request, this, transport.call(request));
     }
 
     /** Sends {@code request} as a streamed request and decodes its events; the flux completes at the protocol's end. */

@@ -21,11 +21,12 @@ import java.util.Map;
  * @param clientKeys    the client keys with a name and, optionally, a rate limit; with
  *                      {@code clientKeyEnvs}, the keys clients must present (none in either means
  *                      clients need no key)
+ * @param tracing       where spans go and how many are kept; null: no tracing
  */
 public record GatewayConfig(ServerConfig server, AdminConfig admin, List<String> clientKeyEnvs,
                             BreakerConfig breaker, Map<String, ProviderConfig> providers,
                             List<RouteConfig> routes, List<JsonRouteConfig> jsonRoutes,
-                            List<ClientKeyConfig> clientKeys) {
+                            List<ClientKeyConfig> clientKeys, TracingConfig tracing) {
 
     /** Takes the defaults of what is null and copies the collections. */
     public GatewayConfig {
@@ -45,10 +46,17 @@ public record GatewayConfig(ServerConfig server, AdminConfig admin, List<String>
         }
     }
 
+    /** A configuration without tracing. */
+    public GatewayConfig(ServerConfig server, AdminConfig admin, List<String> clientKeyEnvs, BreakerConfig breaker,
+                         Map<String, ProviderConfig> providers, List<RouteConfig> routes, List<JsonRouteConfig> jsonRoutes,
+                         List<ClientKeyConfig> clientKeys) {
+        this(server, admin, clientKeyEnvs, breaker, providers, routes, jsonRoutes, clientKeys, null);
+    }
+
     /** A configuration without named client keys (every key listed in {@code clientKeyEnvs}). */
     public GatewayConfig(ServerConfig server, AdminConfig admin, List<String> clientKeyEnvs, BreakerConfig breaker,
                          Map<String, ProviderConfig> providers, List<RouteConfig> routes, List<JsonRouteConfig> jsonRoutes) {
-        this(server, admin, clientKeyEnvs, breaker, providers, routes, jsonRoutes, null);
+        this(server, admin, clientKeyEnvs, breaker, providers, routes, jsonRoutes, null, null);
     }
 
     /** Every client key: those of {@code clientKeyEnvs} (named after their variables), then {@code clientKeys}. */

@@ -30,6 +30,7 @@ import dev.detour.llm.openai.OpenAiProvider;
 import dev.detour.llm.validate.ChatValidators;
 import dev.detour.llm.validate.Confidence;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -74,10 +75,17 @@ public final class Gateway {
      * metrics in {@code registry}, the latest events in {@code events}.
      */
     public static Router router(BreakerConfig breaker, MeterRegistry registry, RecentEvents events) {
+        return router(breaker, registry, events, ObservationRegistry.NOOP);
+    }
+
+    /** {@link #router(BreakerConfig, MeterRegistry, RecentEvents)}, observing requests and attempts in {@code observations}. */
+    public static Router router(BreakerConfig breaker, MeterRegistry registry, RecentEvents events,
+                                ObservationRegistry observations) {
         return Router.builder()
                 .breaker(breaker.policy())
                 .listener(new RouteMetrics(registry))
                 .listener(events)
+                .observationRegistry(observations)
                 .build();
     }
 
