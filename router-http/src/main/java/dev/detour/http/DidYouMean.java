@@ -1,5 +1,6 @@
 package dev.detour.http;
 
+import dev.detour.http.config.EditDistance;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -30,7 +31,7 @@ final class DidYouMean {
         for (int i = 0; i < known.size(); i++) {
             String candidate = known.get(i);
             String lower = squash(candidate);
-            int distance = Math.abs(name.length() - lower.length()) > allowed ? allowed + 1 : distance(name, lower);
+            int distance = Math.abs(name.length() - lower.length()) > allowed ? allowed + 1 : EditDistance.between(name, lower);
             boolean prefix = Math.min(name.length(), lower.length()) >= 3 && (lower.startsWith(name) || name.startsWith(lower));
             if (distance <= allowed || prefix) {
                 matches.add(new Match(candidate, distance <= allowed ? distance : allowed + 1, i));
@@ -62,26 +63,5 @@ final class DidYouMean {
             text.append('\'').append(names.get(i)).append('\'');
         }
         return text.toString();
-    }
-
-    /** Optimal string alignment distance: insertions, deletions, substitutions, and swaps of neighbours, each one edit. */
-    static int distance(String a, String b) {
-        int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) {
-            d[i][0] = i;
-        }
-        for (int j = 0; j <= b.length(); j++) {
-            d[0][j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-                }
-            }
-        }
-        return d[a.length()][b.length()];
     }
 }
