@@ -93,6 +93,11 @@ public final class ChatChunk {
         return json.path(DETOUR).has(FAILOVER);
     }
 
+    /** A marker's failover ({@code from}, {@code to}, {@code reason}, {@code words_sent}, {@code restated_chars}); a missing node otherwise. */
+    public JsonNode failover() {
+        return json.path(DETOUR).path(FAILOVER);
+    }
+
     /** The text this chunk adds, or null. */
     public String content() {
         return Json.text(json.path("choices").path(0).path("delta"), "content");

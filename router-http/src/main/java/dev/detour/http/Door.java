@@ -53,7 +53,7 @@ abstract class Door {
 
     /** The failover marker as an SSE comment line, which SDKs ignore: {@code : detour failover from=a to=b reason=timeout}. */
     static SseFrame comment(ChatChunk marker) {
-        JsonNode failover = marker.json().path("x_detour").path("failover");
+        JsonNode failover = marker.failover();
         String text = "detour failover from=" + failover.path("from").asText() + " to=" + failover.path("to").asText()
                 + " reason=" + failover.path("reason").asText();
         return new SseFrame(null, null, text);

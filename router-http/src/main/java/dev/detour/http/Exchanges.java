@@ -61,26 +61,13 @@ final class Exchanges {
      * {@code fallback}, {@code degraded}) unless it is null.
      */
     static void describe(HttpServerResponse response, Outcome<?> outcome, ObjectNode line) {
-        response.header("x-detour-provider", outcome.provider());
-        response.header("x-detour-attempts", Integer.toString(outcome.calls()));
-        if (line != null) {
-            line.put("served_by", outcome.provider()).put("attempts", outcome.calls());
-        }
-        Failure trigger = outcome.fallbackTrigger();
-        if (trigger != null) {
-            String reason = trigger.kind().name().toLowerCase(Locale.ROOT);
-            response.header("x-detour-fallback", reason);
-            if (line != null) {
-                line.put("fallback", reason);
-            }
-        }
+        tell(response, line, "x-detour-provider", "served_by", outcome.provider());
+        tell(response, line, "x-detour-attempts", "attempts", outcome.calls());
+        fallback(response, outcome, line);
         Degraded degraded = outcome.degraded();
         if (degraded != null) {
-            String value = degraded.kind().name().toLowerCase(Locale.ROOT) + "; age=" + degraded.age().toSeconds() + "s";
-            response.header("x-detour-degraded", value);
-            if (line != null) {
-                line.put("degraded", value);
-            }
+            tell(response, line, "x-detour-degraded", "degraded",
+                    degraded.kind().name().toLowerCase(Locale.ROOT) + "; age=" + degraded.age().toSeconds() + "s");
         }
     }
 
@@ -100,17 +87,27 @@ final class Exchanges {
         }
         Attempt last = attempts.get(attempts.size() - 1);
         Outcome<Object> trail = new Outcome<>(null, last.provider(), last.tier(), attempts, Duration.ZERO, null);
-        response.header("x-detour-provider", last.provider());
-        response.header("x-detour-attempts", Integer.toString(trail.calls()));
-        if (line != null) {
-            line.put("last_provider", last.provider()).put("attempts", trail.calls());
-        }
-        Failure trigger = trail.fallbackTrigger();
+        tell(response, line, "x-detour-provider", "last_provider", last.provider());
+        tell(response, line, "x-detour-attempts", "attempts", trail.calls());
+        fallback(response, trail, line);
+    }
+
+    /** {@code x-detour-fallback} and the log line's {@code fallback}: the kind of the failure that moved the route on. */
+    private static void fallback(HttpServerResponse response, Outcome<?> outcome, ObjectNode line) {
+        Failure trigger = outcome.fallbackTrigger();
         if (trigger != null) {
-            String reason = trigger.kind().name().toLowerCase(Locale.ROOT);
-            response.header("x-detour-fallback", reason);
-            if (line != null) {
-                line.put("fallback", reason);
+            tell(response, line, "x-detour-fallback", "fallback", trigger.kind().name().toLowerCase(Locale.ROOT));
+        }
+    }
+
+    /** One fact, as a response header and, unless {@code line} is null, as a log-line field. */
+    private static void tell(HttpServerResponse response, ObjectNode line, String header, String field, Object value) {
+        response.header(header, String.valueOf(value));
+        if (line != null) {
+            if (value instanceof Integer number) {
+                line.put(field, number);
+            } else {
+                line.put(field, String.valueOf(value));
             }
         }
     }
