@@ -132,7 +132,7 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
             return Mono.defer(() -> call(t, provider, primary, hedge, null));
         }
         return Mono.defer(cap::reached).flatMap(reached -> call(t, provider, primary, hedge,
-                reached ? "fallback spend cap of " + cap.perDay() + " a day reached" : null));
+                reached ? "fallback spend cap of " + cap.budget() + " a day reached" : null));
     }
 
     /** {@link #call(int, Provider, boolean, boolean)}, refused for {@code capped} unless it is null. */

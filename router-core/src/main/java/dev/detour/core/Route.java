@@ -317,7 +317,7 @@ public final class Route<I, O> {
          * Caps what the tiers after the first (and the context-window tier) may spend a day, counting each
          * provider's {@link Provider#cost} in the router's {@linkplain Router.Builder#counters counters} (days
          * start at midnight UTC): once the day's spend reaches {@code perDay}, their providers are refused without
-         * a call ({@code fallback spend cap of 20.0 a day reached}) as an open breaker's are, so the route serves
+         * a call ({@code fallback spend cap of 20 a day reached}) as an open breaker's are, so the route serves
          * from its first tier or goes on to its degraded steps until the next day.
          */
         public Builder<I, O> fallbackSpendPerDay(double perDay) {

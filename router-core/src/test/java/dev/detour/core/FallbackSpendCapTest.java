@@ -34,7 +34,7 @@ class FallbackSpendCapTest {
         StepVerifier.create(route.execute("q"))
                 .expectErrorSatisfies(error -> {
                     assertThat(error).isExactlyInstanceOf(RouteFailedException.class)
-                            .hasMessageContaining("frontier#1 unavailable: fallback spend cap of 2.0 a day reached");
+                            .hasMessageContaining("frontier#1 unavailable: fallback spend cap of 2 a day reached");
                     Attempt refused = ((RouteFailedException) error).attempts().get(1);
                     assertThat(refused.failure().kind()).isEqualTo(FailureKind.UNAVAILABLE);
                     assertThat(Attempt.calls(((RouteFailedException) error).attempts())).as("no call was made").isEqualTo(1);
@@ -54,7 +54,7 @@ class FallbackSpendCapTest {
                     assertThat(outcome.value()).isEqualTo("canned");
                     assertThat(outcome.degraded().kind()).isEqualTo(Degraded.Kind.STATIC_DEFAULT);
                     assertThat(outcome.attempts()).extracting(Attempt::toString)
-                            .containsExactly("cheap#1 503", "frontier#1 unavailable: fallback spend cap of 2.0 a day reached");
+                            .containsExactly("cheap#1 503", "frontier#1 unavailable: fallback spend cap of 2 a day reached");
                 })
                 .verifyComplete();
         assertThat(frontier.calls()).isZero();

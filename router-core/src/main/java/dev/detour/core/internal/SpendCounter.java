@@ -1,6 +1,7 @@
 package dev.detour.core.internal;
 
 import dev.detour.core.spi.Counters;
+import java.math.BigDecimal;
 import java.time.Duration;
 import reactor.core.publisher.Mono;
 
@@ -34,6 +35,11 @@ public final class SpendCounter {
     /** The budget a day. */
     public double perDay() {
         return perDay;
+    }
+
+    /** The budget a day as plain text: {@code 25}, {@code 0.0001}. */
+    public String budget() {
+        return BigDecimal.valueOf(perDay).stripTrailingZeros().toPlainString();
     }
 
     /** Whether today's spend has reached the budget. */

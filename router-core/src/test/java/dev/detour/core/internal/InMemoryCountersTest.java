@@ -128,6 +128,8 @@ class InMemoryCountersTest {
 
         spend.charge(0.6);
         StepVerifier.create(spend.reached()).expectNext(true).verifyComplete();
+        assertThat(spend.budget()).isEqualTo("1");
+        assertThat(new SpendCounter(counters, "k", 0.0001).budget()).isEqualTo("0.0001");
         assertThat(spend.untilReset()).isEqualTo(Duration.ofHours(19).minusSeconds(42));
     }
 }

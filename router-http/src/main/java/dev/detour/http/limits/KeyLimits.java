@@ -103,7 +103,7 @@ public final class KeyLimits {
                 .map(used -> refusal("tokens-per-minute", config.tokensPerMinute().toString(), MINUTE));
         Mono<Refusal> spend = key.spend == null ? Mono.empty()
                 : key.spend.reached().filter(Boolean::booleanValue)
-                .map(reached -> refusal("spend-per-day", config.spendPerDay().toString(), SpendCounter.DAY));
+                .map(reached -> refusal("spend-per-day", key.spend.budget(), SpendCounter.DAY));
         Mono<Refusal> requests = config.requestsPerMinute() == null ? Mono.empty()
                 : counters.add(key.requests, 1, MINUTE).filter(made -> made > config.requestsPerMinute())
                 .map(made -> refusal("requests-per-minute", config.requestsPerMinute().toString(), MINUTE));
