@@ -82,7 +82,7 @@ public final class KeyLimits {
 
     /** The limits and meters of the key {@code config} describes. */
     public Key key(ClientKeyConfig config) {
-        return new Key(config, counters, clients.computeIfAbsent(config.name(), n -> new Meters(registry, "client", n)));
+        return new Key(config, counters, clients.computeIfAbsent(config.name(), n -> new Meters(registry, "client", n, true)));
     }
 
     /**
@@ -122,7 +122,7 @@ public final class KeyLimits {
         long output = usage == null ? 0 : usage.completionTokens();
         Meters meters = routes.get(route);
         if (meters == null) {
-            meters = routes.computeIfAbsent(route, r -> new Meters(registry, "route", r));
+            meters = routes.computeIfAbsent(route, r -> new Meters(registry, "route", r, false));
         }
         meters.count(input, output, spend);
         if (key == null) {
@@ -142,7 +142,7 @@ public final class KeyLimits {
         return new Refusal(limit, value, Math.max(1, (millis + 999) / 1000));
     }
 
-    /** The meters of one client or route. */
+    /** The meters of one client or route: tokens and spend, and for a client its requests allowed and refused. */
     private static final class Meters {
 
         final Counter allowed;
@@ -151,11 +151,10 @@ public final class KeyLimits {
         final Counter output;
         final Counter spend;
 
-        Meters(MeterRegistry registry, String tag, String name) {
+        Meters(MeterRegistry registry, String tag, String name, boolean requests) {
             String prefix = "detour." + tag;
-            boolean client = tag.equals("client");
-            this.allowed = client ? requests(registry, name, "allowed") : null;
-            this.limited = client ? requests(registry, name, "limited") : null;
+            this.allowed = requests ? requests(registry, name, "allowed") : null;
+            this.limited = requests ? requests(registry, name, "limited") : null;
             this.input = tokens(registry, prefix, tag, name, "input");
             this.output = tokens(registry, prefix, tag, name, "output");
             this.spend = Counter.builder(prefix + ".spend").description("spend at the providers' prices, by " + tag)
