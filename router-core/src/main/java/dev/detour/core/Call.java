@@ -73,7 +73,7 @@ final class Call<I, O> extends ProviderCall<O> {
         if (judgement.value() != null) {
             double cost = provider.cost(judgement.value()) - provider.cost(null);
             if (cost != 0) {
-                execution.trail().charge(0, cost);
+                execution.spent(tier, cost);
             }
         }
         if (observation != null) {

@@ -6,6 +6,7 @@ import dev.detour.core.internal.Decisions;
 import dev.detour.core.internal.Judgement;
 import dev.detour.core.internal.Race;
 import dev.detour.core.internal.RequestTrace;
+import dev.detour.core.internal.SpendCounter;
 import dev.detour.core.internal.Trail;
 import dev.detour.core.internal.Verdict;
 import dev.detour.core.policy.FailureKind;
@@ -121,43 +122,56 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
         return attempt.flatMap(verdict -> verdict.answered() ? Mono.just(served(verdict)) : failed(at, verdict));
     }
 
-    /** One call to {@code provider}; {@code primary} marks the first racer of a hedged attempt, {@code hedge} the others. */
+    /**
+     * One call to {@code provider}; {@code primary} marks the first racer of a hedged attempt, {@code hedge} the
+     * others. A tier after the first is refused once the route's fallback spend cap is reached.
+     */
     private Mono<Verdict<O>> call(int t, Provider<I, O> provider, boolean primary, boolean hedge) {
-        return Mono.defer(() -> {
-            ProviderState state = router.state(provider.name());
-            long begin = now();
-            int number = trail.number(provider.name());
-            String refused = state.disabled() ? "disabled by operator" : !state.breaker.tryAcquire(begin) ? "breaker open" : null;
-            if (refused != null) {
-                Failure unavailable = Failure.unavailable(refused);
-                if (trace != null) {
-                    trace.refused(provider.name(), t, number, role(number, hedge), trace.fallbackReason(), unavailable);
-                }
-                return Mono.just(Verdict.unjudged(provider.name(), t, number, begin, begin, unavailable));
-            }
-            double callCost = provider.cost(null);
-            long left = deadlineAt - begin;
-            Duration timeout = tier(t).timeout();
-            boolean byDeadline = deadlineAt != NO_DEADLINE && (timeout == null || timeout.toNanos() > left);
-            if (byDeadline) {
-                timeout = Duration.ofNanos(Math.max(1, left));
-            }
-            trail.charge(1, callCost);
-            if (number == 1) {
-                state.retries.recordCall(begin);
-                state.hedges.recordCall(begin);
-            }
-            AttemptContext attemptContext = new AttemptContext(route.name(), t, number, timeout);
-            Mono<O> answer = Mono.defer(() -> provider.call(request, attemptContext));
-            Observation observation = null;
+        SpendCounter cap = t > 0 ? route.fallbackSpend() : null;
+        if (cap == null) {
+            return Mono.defer(() -> call(t, provider, primary, hedge, null));
+        }
+        return Mono.defer(cap::reached).flatMap(reached -> call(t, provider, primary, hedge,
+                reached ? "fallback spend cap of " + cap.budget() + " a day reached" : null));
+    }
+
+    /** {@link #call(int, Provider, boolean, boolean)}, refused for {@code capped} unless it is null. */
+    private Mono<Verdict<O>> call(int t, Provider<I, O> provider, boolean primary, boolean hedge, String capped) {
+        ProviderState state = router.state(provider.name());
+        long begin = now();
+        int number = trail.number(provider.name());
+        String refused = capped != null ? capped : state.disabled() ? "disabled by operator"
+                : !state.breaker.tryAcquire(begin) ? "breaker open" : null;
+        if (refused != null) {
+            Failure unavailable = Failure.unavailable(refused);
             if (trace != null) {
-                Observation attempt = trace.attempt(provider.name(), t, number, role(number, hedge), trace.fallbackReason());
-                answer = answer.contextWrite(context -> RequestTrace.callContext(context, attempt));
-                observation = attempt;
+                trace.refused(provider.name(), t, number, role(number, hedge), trace.fallbackReason(), unavailable);
             }
-            return new Call<>(this, state, provider, t, number, begin, byDeadline, primary, observation)
-                    .mono(answer, timeout, scheduler);
-        });
+            return Mono.just(Verdict.unjudged(provider.name(), t, number, begin, begin, unavailable));
+        }
+        double callCost = provider.cost(null);
+        long left = deadlineAt - begin;
+        Duration timeout = tier(t).timeout();
+        boolean byDeadline = deadlineAt != NO_DEADLINE && (timeout == null || timeout.toNanos() > left);
+        if (byDeadline) {
+            timeout = Duration.ofNanos(Math.max(1, left));
+        }
+        trail.charge(1, callCost);
+        route.charge(t, callCost);
+        if (number == 1) {
+            state.retries.recordCall(begin);
+            state.hedges.recordCall(begin);
+        }
+        AttemptContext attemptContext = new AttemptContext(route.name(), t, number, timeout);
+        Mono<O> answer = Mono.defer(() -> provider.call(request, attemptContext));
+        Observation observation = null;
+        if (trace != null) {
+            Observation attempt = trace.attempt(provider.name(), t, number, role(number, hedge), trace.fallbackReason());
+            answer = answer.contextWrite(context -> RequestTrace.callContext(context, attempt));
+            observation = attempt;
+        }
+        return new Call<>(this, state, provider, t, number, begin, byDeadline, primary, observation)
+                .mono(answer, timeout, scheduler);
     }
 
     /** Why call {@code number} of a provider is made, for its observation. */
@@ -187,8 +201,10 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
         return router.classify(error);
     }
 
-    Trail<O> trail() {
-        return trail;
+    /** Counts {@code cost}, spent by a call of tier {@code tier} beyond what it cost to start, on the trail and the route. */
+    void spent(int tier, double cost) {
+        trail.charge(0, cost);
+        route.charge(tier, cost);
     }
 
     private Outcome<O> served(Verdict<O> verdict) {

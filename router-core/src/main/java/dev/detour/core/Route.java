@@ -1,5 +1,6 @@
 package dev.detour.core;
 
+import dev.detour.core.internal.SpendCounter;
 import dev.detour.core.policy.FailureKind;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,6 +60,7 @@ public final class Route<I, O> {
     private final boolean bestEffort;
     private final List<DegradedStep<I, O>> degraded;
     private final DegradedStep.LastKnownGood<I, O> lastKnownGood;
+    private final SpendCounter fallbackSpend;
 
     private Route(Builder<I, O> builder) {
         this.router = builder.router;
@@ -73,6 +75,8 @@ public final class Route<I, O> {
         this.bestEffort = builder.bestEffort;
         this.degraded = List.copyOf(builder.degraded);
         this.lastKnownGood = builder.lastKnownGood;
+        this.fallbackSpend = Double.isInfinite(builder.fallbackSpendPerDay) ? null
+                : new SpendCounter(router.counters(), "route/" + name + "/fallback-spend", builder.fallbackSpendPerDay);
     }
 
     /** Runs {@code request} through the route and returns the served answer. */
@@ -133,6 +137,27 @@ public final class Route<I, O> {
         return maxCost;
     }
 
+    /** The most the tiers after the first may spend a day; infinite when unbounded. */
+    public double fallbackSpendPerDay() {
+        return fallbackSpend == null ? Double.POSITIVE_INFINITY : fallbackSpend.perDay();
+    }
+
+    /**
+     * Counts {@code cost}, spent by a call of tier {@code tier} that the route could not price when the call
+     * ended (the tokens of a stream, known at its last element), against the fallback spend cap: only for a
+     * tier after the first, and only when the route has a cap.
+     */
+    public void charge(int tier, double cost) {
+        if (tier > 0 && fallbackSpend != null) {
+            fallbackSpend.charge(cost);
+        }
+    }
+
+    /** The fallback spend cap's counter, or null when the route has none. */
+    SpendCounter fallbackSpend() {
+        return fallbackSpend;
+    }
+
     Router router() {
         return router;
     }
@@ -173,6 +198,7 @@ public final class Route<I, O> {
         private Set<FailureKind> fallbackOn = FailureKind.DEFAULT_FALLBACK;
         private int maxAttempts = Integer.MAX_VALUE;
         private double maxCost = Double.POSITIVE_INFINITY;
+        private double fallbackSpendPerDay = Double.POSITIVE_INFINITY;
         private boolean bestEffort;
         private final List<DegradedStep<I, O>> degraded = new ArrayList<>();
         private DegradedStep.LastKnownGood<I, O> lastKnownGood;
@@ -284,6 +310,22 @@ public final class Route<I, O> {
                 throw new InvalidRouteException("route '" + name + "': maxCost must be a number >= 0, was " + maxCost);
             }
             this.maxCost = maxCost;
+            return this;
+        }
+
+        /**
+         * Caps what the tiers after the first (and the context-window tier) may spend a day, counting each
+         * provider's {@link Provider#cost} in the router's {@linkplain Router.Builder#counters counters} (days
+         * start at midnight UTC): once the day's spend reaches {@code perDay}, their providers are refused without
+         * a call ({@code fallback spend cap of 20 a day reached}) as an open breaker's are, so the route serves
+         * from its first tier or goes on to its degraded steps until the next day.
+         */
+        public Builder<I, O> fallbackSpendPerDay(double perDay) {
+            if (!(perDay >= 0) || Double.isInfinite(perDay)) {
+                throw new InvalidRouteException("route '" + name + "': fallbackSpendPerDay must be a finite number >= 0, was "
+                        + perDay);
+            }
+            this.fallbackSpendPerDay = perDay;
             return this;
         }
 

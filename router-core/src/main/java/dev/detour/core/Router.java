@@ -2,12 +2,14 @@ package dev.detour.core;
 
 import dev.detour.core.internal.Engine;
 import dev.detour.core.internal.InMemoryBreakerStore;
+import dev.detour.core.internal.InMemoryCounters;
 import dev.detour.core.internal.RequestTrace;
 import dev.detour.core.policy.Balancer;
 import dev.detour.core.policy.BreakerPolicy;
 import dev.detour.core.policy.BreakerState;
 import dev.detour.core.policy.Budget;
 import dev.detour.core.spi.BreakerStore;
+import dev.detour.core.spi.Counters;
 import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,6 +59,7 @@ public final class Router {
     private final RouteListener[] listeners;
     private final Function<Throwable, Failure> classifier;
     private final ObservationRegistry observations;
+    private final Counters counters;
     private final ConcurrentHashMap<String, ProviderState> providers = new ConcurrentHashMap<>();
 
     private Router(Builder builder) {
@@ -69,6 +72,8 @@ public final class Router {
         this.listeners = builder.listeners.toArray(new RouteListener[0]);
         this.classifier = builder.classifier;
         this.observations = builder.observations.isNoop() ? null : builder.observations;
+        this.counters = builder.counters != null ? builder.counters
+                : new InMemoryCounters(() -> scheduler().now(TimeUnit.MILLISECONDS));
         if (observations != null) {
             RequestTrace.observing();
         }
@@ -172,6 +177,11 @@ public final class Router {
         return scheduler != null ? scheduler : Schedulers.parallel();
     }
 
+    /** The counters spend caps and per-key limits count in. */
+    public Counters counters() {
+        return counters;
+    }
+
     private long now() {
         return scheduler().now(TimeUnit.NANOSECONDS);
     }
@@ -250,6 +260,7 @@ public final class Router {
         private final List<RouteListener> listeners = new ArrayList<>();
         private Function<Throwable, Failure> classifier;
         private ObservationRegistry observations = ObservationRegistry.NOOP;
+        private Counters counters;
 
         private Builder() {
         }
@@ -318,6 +329,15 @@ public final class Router {
          */
         public Builder observationRegistry(ObservationRegistry registry) {
             this.observations = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * Where routes' spend caps (and the standalone router's per-key limits) count: counters shared by a
+         * fleet (Redis) or, unless set, in memory on the router's clock ({@link #scheduler(Scheduler)}).
+         */
+        public Builder counters(Counters counters) {
+            this.counters = Objects.requireNonNull(counters, "counters");
             return this;
         }
 

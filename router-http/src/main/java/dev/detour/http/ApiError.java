@@ -8,6 +8,7 @@ import dev.detour.core.RouteFailedException;
 import dev.detour.core.UpstreamError;
 import dev.detour.core.policy.FailureKind;
 import dev.detour.core.stream.MidStreamException;
+import dev.detour.http.limits.KeyLimits;
 import dev.detour.llm.InvalidChatException;
 import dev.detour.llm.Json;
 import java.util.List;
@@ -81,10 +82,13 @@ public record ApiError(int status, String type, String code, String message, Str
         return new ApiError(400, "invalid_request_error", "invalid_json", "request body is not valid JSON: " + problem);
     }
 
-    /** 429: the client named {@code client} is over its rate; the answer carries {@code retry-after: retryAfterSeconds}. */
-    public static ApiError clientLimited(String client, int perMinute, long retryAfterSeconds) {
-        return new ApiError(429, "rate_limit_error", "rate_limit_exceeded", "client '" + client + "' is over its limit of "
-                + perMinute + " requests per minute; retry after " + retryAfterSeconds + "s");
+    /**
+     * 429: a client key is over one of its limits; the message names the limit, never the key
+     * ({@code requests-per-minute limit of 60 reached for this key; retry after 12s}), and the answer carries
+     * {@code retry-after}.
+     */
+    public static ApiError keyLimited(KeyLimits.Refusal refusal) {
+        return new ApiError(429, "rate_limit_error", "rate_limit_exceeded", refusal.message());
     }
 
     /** 413: the body is larger than the router accepts. */

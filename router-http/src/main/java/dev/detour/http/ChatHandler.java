@@ -10,11 +10,13 @@ import dev.detour.core.stream.StreamReport;
 import dev.detour.http.config.RouteConfig;
 import dev.detour.http.gateway.CallTrail;
 import dev.detour.http.gateway.Gateway;
+import dev.detour.http.limits.Spending;
 import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatStreams;
 import dev.detour.llm.HttpSettings;
 import dev.detour.llm.Json;
+import dev.detour.llm.Usage;
 import dev.detour.llm.anthropic.AnthropicDoor;
 import dev.detour.llm.anthropic.AnthropicProvider;
 import io.netty.buffer.ByteBuf;
@@ -27,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -165,10 +168,12 @@ final class ChatHandler {
         if (door != Door.OPENAI) {
             line.put("door", door.name());
         }
-        ApiError denied = Exchanges.admit(response, current.clients().admit(request, door.apiKeyHeader()), line);
+        ClientAuth.Admission admission = current.clients().admit(request, door.apiKeyHeader());
+        ApiError denied = Exchanges.admit(response, admission, line);
         CallTrail calls = new CallTrail();
         Mono<Void> handled = denied != null ? Mono.error(new ApiError.ApiException(denied))
-                : Bodies.read(request, current.server().maxBodyBytes())
+                : Exchanges.withinLimits(response, current.limits(), admission.limits())
+                .then(Bodies.read(request, current.server().maxBodyBytes()))
                 .map(body -> door.request(object(body)))
                 .flatMap(chat -> {
                     Gateway gateway = current.gateway();
@@ -177,8 +182,9 @@ final class ChatHandler {
                     if (route == null) {
                         return Mono.error(new ApiError.ApiException(ApiError.unknownModel(chat.model(), gateway.aliases())));
                     }
-                    Mono<Void> answer = chat.stream() ? streamed(response, route, chat, line)
-                            : whole(response, route, chat, line);
+                    Spending spending = new Spending(current.limits(), admission.limits(), gateway, route, calls);
+                    Mono<Void> answer = chat.stream() ? streamed(response, route, chat, line, spending)
+                            : whole(response, route, chat, line, spending);
                     Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
                     forward(request, headers);
                     return answer.contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers, CallTrail.KEY, calls));
@@ -260,10 +266,12 @@ final class ChatHandler {
             String requestId = Exchanges.requestId(request);
             response.header("x-request-id", requestId);
             ObjectNode line = log.line().put("request_id", requestId).put("embeddings", true);
-            ApiError denied = Exchanges.admit(response, current.clients().admit(request), line);
+            ClientAuth.Admission admission = current.clients().admit(request);
+            ApiError denied = Exchanges.admit(response, admission, line);
             CallTrail calls = new CallTrail();
             Mono<Void> handled = denied != null ? Mono.error(new ApiError.ApiException(denied))
-                    : Bodies.read(request, current.server().maxBodyBytes()).flatMap(body -> {
+                    : Exchanges.withinLimits(response, current.limits(), admission.limits())
+                    .then(Bodies.read(request, current.server().maxBodyBytes())).flatMap(body -> {
                         ObjectNode json = object(body);
                         JsonNode model = json.get("model");
                         if (model == null || !model.isTextual() || model.asText().isBlank()) {
@@ -341,9 +349,11 @@ final class ChatHandler {
         return object;
     }
 
-    private Mono<Void> whole(HttpServerResponse response, Gateway.ChatRoute route, ChatRequest chat, ObjectNode line) {
+    private Mono<Void> whole(HttpServerResponse response, Gateway.ChatRoute route, ChatRequest chat, ObjectNode line,
+                             Spending spending) {
         return route.whole().execute(chat).flatMap(outcome -> {
             Exchanges.describe(response, outcome, line);
+            spending.answered(outcome);
             return Exchanges.json(response, HttpResponseStatus.OK, door.answer(outcome.value()));
         });
     }
@@ -352,42 +362,54 @@ final class ChatHandler {
      * A streamed answer: relayed chunk by chunk once the first is in hand; or, for a route whose settings need
      * the whole answer (validators, last-known-good …), the whole checked answer sent as a stream.
      */
-    private Mono<Void> streamed(HttpServerResponse response, Gateway.ChatRoute route, ChatRequest chat, ObjectNode line) {
+    private Mono<Void> streamed(HttpServerResponse response, Gateway.ChatRoute route, ChatRequest chat, ObjectNode line,
+                                Spending spending) {
         if (!route.config().wholeAnswerSettings().isEmpty()) {
             line.put("stream_mode", "whole-answer");
             return route.whole().execute(chat).flatMap(outcome -> {
                 Exchanges.describe(response, outcome, line);
-                return sse(response, ChatStreams.replay(outcome.value()), line, false, () -> { });
+                spending.answered(outcome);
+                return sse(response, ChatStreams.replay(outcome.value()), line, false, usage -> { });
             });
         }
         boolean chunkMarker = RouteConfig.MARKER_CHUNK.equals(route.config().failoverMarker());
         return route.streaming().open(chat).flatMap(opened -> {
             Exchanges.describe(response, opened.outcome(), line);
-            return sse(response, opened.elements(), line, chunkMarker, () -> report(line, opened.report()));
+            return sse(response, opened.elements(), line, chunkMarker, usage -> {
+                report(line, opened.report());
+                spending.streamed(opened.outcome(), usage);
+            });
         });
     }
 
     /**
-     * Sends {@code chunks} as server-sent events; {@code ended} adds to the log line when the events end or
-     * the client leaves, before the line is written.
+     * Sends {@code chunks} as server-sent events; {@code ended} gets the usage the chunks reported (null: none) and
+     * adds to the log line when the events end or the client leaves, before the line is written.
      */
     private Mono<Void> sse(HttpServerResponse response, Flux<ChatChunk> chunks, ObjectNode line, boolean chunkMarker,
-                           Runnable ended) {
+                           Consumer<Usage> ended) {
         response.status(HttpResponseStatus.OK)
                 .header(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
                 .header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
         long[] relayed = new long[1];
+        Usage[] usage = new Usage[1];
         Flux<ChatChunk> counted = chunks
                 .doOnCancel(() -> line.put("client", "disconnected"))
-                .doOnNext(chunk -> relayed[0]++);
+                .doOnNext(chunk -> {
+                    relayed[0]++;
+                    Usage reported = chunk.usage();
+                    if (reported != null) {
+                        usage[0] = reported;
+                    }
+                });
         Flux<Door.SseFrame> events = door.events(counted, chunkMarker)
                 .onErrorResume(failure -> {
                     ApiError error = ApiError.of(failure);
                     line.put("stream_error", error.message());
                     return Mono.just(new Door.SseFrame("error", Json.bytes(door.error(error)), null));
                 })
-                .doOnTerminate(() -> ended(line, relayed[0], ended))
-                .doOnCancel(() -> ended(line, relayed[0], ended));
+                .doOnTerminate(() -> ended(line, relayed[0], () -> ended.accept(usage[0])))
+                .doOnCancel(() -> ended(line, relayed[0], () -> ended.accept(usage[0])));
         AtomicReference<Executor> loop = new AtomicReference<>();
         response.withConnection(connection -> loop.set(connection.channel().eventLoop()));
         Flux<Door.SseFrame> onLoop = loop.get() == null ? events : events.publishOn(Schedulers.fromExecutor(loop.get()));

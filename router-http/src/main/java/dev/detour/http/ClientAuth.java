@@ -1,6 +1,6 @@
 package dev.detour.http;
 
-import io.micrometer.core.instrument.Counter;
+import dev.detour.http.limits.KeyLimits;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -9,27 +9,29 @@ import reactor.netty.http.server.HttpServerRequest;
 
 /**
  * Checks a request's bearer key against the router's keys, in constant time; no keys means no check. Each
- * key has a name, which is what logs and metrics say (never the key), and may have a request rate: past
- * it, the request is refused (429) with the seconds until the key's next token.
+ * key has a name, which is what logs and metrics say (never the key), and its limits ({@link KeyLimits}),
+ * checked after this.
  */
 final class ClientAuth {
 
-    /** One key: its name, its bytes, and its bucket (null: no limit) and counters (null: not counted). */
-    record Client(String name, byte[] key, TokenBucket bucket, Counter allowed, Counter limited) {
+    /** One key: its name, its bytes, and its limits and meters (null: none). */
+    record Client(String name, byte[] key, KeyLimits.Key limits) {
 
-        /** A key with no limit and no counters. */
+        /** A key with no limits and no meters. */
         static Client of(String name, String key) {
-            return new Client(name, key.getBytes(StandardCharsets.UTF_8), null, null, null);
+            return new Client(name, key.getBytes(StandardCharsets.UTF_8), null);
         }
     }
 
-    /**
-     * What the check decided: the client's name (null when keys are off or the key is unknown), and the
-     * error to answer or null; {@code retryAfterSeconds} goes in a {@code retry-after} header when above 0.
-     */
-    record Admission(String client, ApiError error, long retryAfterSeconds) {
+    /** What the check decided: the client (null when keys are off or the key is unknown), and the error to answer or null. */
+    record Admission(Client client, ApiError error) {
 
-        static final Admission OPEN = new Admission(null, null, 0);
+        static final Admission OPEN = new Admission(null, null);
+
+        /** The client's limits, or null. */
+        KeyLimits.Key limits() {
+            return client == null ? null : client.limits();
+        }
     }
 
     private final List<Client> clients;
@@ -49,12 +51,12 @@ final class ClientAuth {
         return !clients.isEmpty();
     }
 
-    /** Null when the request may pass, otherwise the error to answer (401, or 429 for a client over its rate). */
+    /** Null when the request may pass, otherwise the error to answer (401). */
     ApiError check(HttpServerRequest request) {
         return admit(request).error();
     }
 
-    /** Who sent the request and whether it may pass: its key is one of the keys, and the key is within its rate. */
+    /** Who sent the request and whether it may pass: its key is one of the keys. */
     Admission admit(HttpServerRequest request) {
         return admit(request, false);
     }
@@ -71,7 +73,7 @@ final class ClientAuth {
         String header = request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
         if (apiKey == null && (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7))) {
             return new Admission(null, ApiError.unauthorized("missing " + what + ": send "
-                    + (apiKeyHeader ? "'x-api-key: <key>' or " : "") + "'Authorization: Bearer <key>'"), 0);
+                    + (apiKeyHeader ? "'x-api-key: <key>' or " : "") + "'Authorization: Bearer <key>'"));
         }
         byte[] given = (apiKey != null ? apiKey : header.substring(7)).strip().getBytes(StandardCharsets.UTF_8);
         Client match = null;
@@ -81,22 +83,8 @@ final class ClientAuth {
             }
         }
         if (match == null) {
-            return new Admission(null, ApiError.unauthorized("wrong " + what), 0);
+            return new Admission(null, ApiError.unauthorized("wrong " + what));
         }
-        TokenBucket bucket = match.bucket();
-        long wait = bucket == null ? 0 : bucket.tryTake();
-        if (wait > 0) {
-            count(match.limited());
-            long seconds = TokenBucket.retryAfterSeconds(wait);
-            return new Admission(match.name(), ApiError.clientLimited(match.name(), bucket.perMinute(), seconds), seconds);
-        }
-        count(match.allowed());
-        return new Admission(match.name(), null, 0);
-    }
-
-    private static void count(Counter counter) {
-        if (counter != null) {
-            counter.increment();
-        }
+        return new Admission(match, null);
     }
 }

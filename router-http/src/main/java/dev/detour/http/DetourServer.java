@@ -2,12 +2,14 @@ package dev.detour.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.Router;
+import dev.detour.core.spi.Counters;
 import dev.detour.http.config.AdminConfig;
 import dev.detour.http.config.ConfigVersions;
 import dev.detour.http.config.GatewayConfig;
 import dev.detour.http.config.ServerConfig;
 import dev.detour.http.config.TlsConfig;
 import dev.detour.http.gateway.Gateway;
+import dev.detour.http.limits.KeyLimits;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.group.ChannelGroup;
@@ -58,15 +60,16 @@ public final class DetourServer implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
 
-    private DetourServer(ConfigVersions versions, Function<String, String> environment, PrintStream out, Tracing tracing) {
+    private DetourServer(ConfigVersions versions, Function<String, String> environment, PrintStream out, Tracing tracing,
+                         Counters counters) {
         this.versions = versions;
         GatewayConfig config = versions.current().config();
         ServerConfig settings = config.server();
         this.tracing = tracing != null ? tracing : Tracing.of(config.tracing());
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Gateway.RecentEvents events = new Gateway.RecentEvents(200);
-        Router router = Gateway.router(config.breaker(), registry, events, this.tracing.registry());
-        ClientLimits limits = new ClientLimits(registry, System::nanoTime);
+        Router router = Gateway.router(config.breaker(), registry, events, this.tracing.registry(), counters);
+        KeyLimits limits = new KeyLimits(router.counters(), registry);
         Function<GatewayConfig, Serving> prepare = next -> Serving.of(next, Gateway.build(next, environment, router, events), environment, limits);
         this.serving = new AtomicReference<>(prepare.apply(config));
         this.log = new RequestLog(out);
@@ -121,13 +124,22 @@ public final class DetourServer implements AutoCloseable {
      * {@code environment} and writing request log lines to {@code out}.
      */
     public static DetourServer start(ConfigVersions versions, Function<String, String> environment, PrintStream out) {
-        return new DetourServer(versions, environment, out, null);
+        return new DetourServer(versions, environment, out, null, null);
     }
 
     /** {@link #start(ConfigVersions, Function, PrintStream)} with {@code tracing} instead of the config's (tests). */
     static DetourServer start(ConfigVersions versions, Function<String, String> environment, PrintStream out,
                               Tracing tracing) {
-        return new DetourServer(versions, environment, out, tracing);
+        return new DetourServer(versions, environment, out, tracing, null);
+    }
+
+    /**
+     * {@link #start(ConfigVersions, Function, PrintStream)} counting spend caps and key limits in {@code counters}
+     * instead of in memory on the system clock (tests; a store shared by a fleet).
+     */
+    static DetourServer start(ConfigVersions versions, Function<String, String> environment, PrintStream out,
+                              Counters counters) {
+        return new DetourServer(versions, environment, out, null, counters);
     }
 
     private BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> traced(String path,

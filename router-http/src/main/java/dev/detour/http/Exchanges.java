@@ -8,6 +8,7 @@ import dev.detour.core.Failure;
 import dev.detour.core.Outcome;
 import dev.detour.core.RouteFailedException;
 import dev.detour.http.gateway.CallTrail;
+import dev.detour.http.limits.KeyLimits;
 import dev.detour.llm.Json;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -113,18 +114,26 @@ final class Exchanges {
     }
 
     /**
-     * What {@code admission} means for the exchange: the client's name into {@code line} (unless null);
-     * when it is refused, the error to answer, with {@code retry-after} set on {@code response} for a
-     * client over its rate; null when the request may pass.
+     * What {@code admission} means for the exchange: the client's name into {@code line} (unless null); the
+     * error to answer when it is refused (401), else null.
      */
     static ApiError admit(HttpServerResponse response, ClientAuth.Admission admission, ObjectNode line) {
         if (line != null && admission.client() != null) {
-            line.put("key_name", admission.client());
-        }
-        if (admission.retryAfterSeconds() > 0) {
-            response.header(HttpHeaderNames.RETRY_AFTER, Long.toString(admission.retryAfterSeconds()));
+            line.put("key_name", admission.client().name());
         }
         return admission.error();
+    }
+
+    /**
+     * The limits of the client key {@code key} (null: none), checked before any provider call: completes empty
+     * when the request may go on, else fails with a 429 naming the limit, {@code retry-after} set on
+     * {@code response} to the seconds until the limit's window ends.
+     */
+    static Mono<Void> withinLimits(HttpServerResponse response, KeyLimits limits, KeyLimits.Key key) {
+        return limits.check(key).flatMap(refusal -> {
+            response.header(HttpHeaderNames.RETRY_AFTER, Long.toString(refusal.retryAfterSeconds()));
+            return Mono.error(new ApiError.ApiException(ApiError.keyLimited(refusal)));
+        });
     }
 
     /** Sends {@code error} as its status and JSON body. */

@@ -39,7 +39,8 @@ final class JsonRouteHandler {
         response.header("x-request-id", requestId);
         ObjectNode line = log.line().put("request_id", requestId);
         CallTrail calls = new CallTrail();
-        ApiError denied = Exchanges.admit(response, current.clients().admit(request), line);
+        ClientAuth.Admission admission = current.clients().admit(request);
+        ApiError denied = Exchanges.admit(response, admission, line);
         String uri = request.uri().substring(PREFIX.length());
         int query = uri.indexOf('?');
         String path = query < 0 ? uri : uri.substring(0, query);
@@ -56,7 +57,7 @@ final class JsonRouteHandler {
                     current.gateway().config().jsonRoutes().stream().map(JsonRouteConfig::name).toList())));
         } else {
             Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
-            handled = Bodies.read(request, current.server().maxBodyBytes())
+            handled = Exchanges.withinLimits(response, current.limits(), admission.limits()).then(Bodies.read(request, current.server().maxBodyBytes())
                     .map(body -> new JsonCall(request.method().name(), below, query < 0 ? "" : uri.substring(query + 1),
                             request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE), body, headers))
                     .flatMap(route::execute)
@@ -71,7 +72,7 @@ final class JsonRouteHandler {
                                 .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(answer.body().length))
                                 .sendByteArray(Mono.just(answer.body())).then();
                     })
-                    .contextWrite(Context.of(CallTrail.KEY, calls));
+                    .contextWrite(Context.of(CallTrail.KEY, calls)));
         }
         return Exchanges.logged(handled, response, calls, line, log, start);
     }

@@ -86,7 +86,7 @@ class AnthropicSdkTest {
                 .model("gpt", Behaviour.answer("Hello from GPT."))
                 .model("dying", Behaviour.answer("one two three four").fault(Fault.cutAfter(2)))
                 .model("resumes", Behaviour.answer("one two three four").onInstruction(Behaviour.Resume.RESTART)),
-                YAML, Map.of("CLIENT", CLIENT_KEY, "TIGHT", "sk-tight-1", "SIM", SIM_KEY));
+                YAML, Map.of("CLIENT", CLIENT_KEY, "TIGHT", "sk-tight-1", "SIM", SIM_KEY), Harness.stoppedClock());
         client = AnthropicOkHttpClient.builder()
                 .baseUrl(h.router.baseUrl())
                 .apiKey(CLIENT_KEY)
@@ -243,8 +243,11 @@ class AnthropicSdkTest {
                     () -> tight.messages().create(params("claude-sonnet")));
 
             assertThat(failure).isNotNull();
-            assertThat(failure.body().toString()).contains("rate_limit_error");
-            assertThat(failure.headers().values("retry-after")).isNotEmpty();
+            assertThat(failure.statusCode()).isEqualTo(429);
+            assertThat(failure.body().toString()).contains("rate_limit_error")
+                    .contains("requests-per-minute limit of 1 reached for this key; retry after 18s")
+                    .doesNotContain("sk-tight-1");
+            assertThat(failure.headers().values("retry-after")).containsExactly("18");
         } finally {
             tight.close();
         }

@@ -3,6 +3,7 @@ package dev.detour.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.detour.http.limits.KeyLimits;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -93,10 +94,10 @@ class ErrorMessagesTest {
     }
 
     @Test
-    void aClientOverItsRateIsA429NamingTheClientAndTheWait() {
-        ApiError error = ApiError.clientLimited("team-a", 60, 2);
+    void aKeyOverALimitIsA429NamingTheLimitAndTheWaitButNotTheKey() {
+        ApiError error = ApiError.keyLimited(new KeyLimits.Refusal("requests-per-minute", "60", 2));
 
         assertThat(error).isEqualTo(new ApiError(429, "rate_limit_error", "rate_limit_exceeded",
-                "client 'team-a' is over its limit of 60 requests per minute; retry after 2s"));
+                "requests-per-minute limit of 60 reached for this key; retry after 2s"));
     }
 }

@@ -1,6 +1,8 @@
 package dev.detour.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.core.internal.InMemoryCounters;
+import dev.detour.core.spi.Counters;
 import dev.detour.http.config.ConfigLoader;
 import dev.detour.http.config.ConfigVersions;
 import dev.detour.llm.Json;
@@ -33,11 +35,25 @@ final class Harness implements AutoCloseable {
     final HttpClient http;
 
     Harness(SimulatedProvider.Builder simulator, String yaml, Map<String, String> environment) {
+        this(simulator, yaml, environment, null);
+    }
+
+    /**
+     * A harness whose router counts spend caps and key limits in {@code counters} (null: in memory on the
+     * system clock), e.g. {@link #stoppedClock()}'s, so that no window ends during a test.
+     */
+    Harness(SimulatedProvider.Builder simulator, String yaml, Map<String, String> environment, Counters counters) {
         this.simulator = simulator.start();
         String config = yaml.replace("${simulator}", this.simulator.baseUrl());
         this.router = DetourServer.start(new ConfigVersions(ConfigLoader.parse(config, "test.yaml"), "test.yaml"),
-                environment::get, new PrintStream(log, true, StandardCharsets.UTF_8));
+                environment::get, new PrintStream(log, true, StandardCharsets.UTF_8), counters);
         this.http = HttpClient.create().baseUrl(router.baseUrl());
+    }
+
+    /** In-memory counters on a clock stopped at 42 s past a minute and 6 hours before midnight UTC. */
+    static InMemoryCounters stoppedClock() {
+        long at = Duration.ofDays(20_000).plusHours(18).plusSeconds(42).toMillis();
+        return new InMemoryCounters(() -> at);
     }
 
     /** A response, read whole. */

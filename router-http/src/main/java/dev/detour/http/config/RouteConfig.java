@@ -48,12 +48,16 @@ import java.util.function.Consumer;
  *                        (an SSE comment line, the default) or {@code chunk} (a chunk with {@code x_detour})
  * @param malformedEvents what an unreadable event in a provider's stream does: {@code skip} (the default:
  *                        dropped and counted) or {@code fail} (the stream has failed)
+ * @param fallbackSpendPerDay the most the tiers after the first (and {@code on-context-window}) may spend a
+ *                        day, in the unit of the providers' {@code cost-per-*} prices; past it they are skipped
+ *                        until midnight UTC; {@code null} for no cap
  */
 public record RouteConfig(String alias, Duration deadline, List<TierConfig> tiers, String midStream,
                           Duration idleTimeout, List<String> validators, Double confidenceFloor,
                           boolean bestEffort, Integer maxAttempts, Double maxCost, Duration lastKnownGood,
                           String defaultAnswer, List<String> fallbackOn, List<String> onContextWindow,
-                          String emptyAnswers, Duration streamDeadline, String failoverMarker, String malformedEvents) {
+                          String emptyAnswers, Duration streamDeadline, String failoverMarker, String malformedEvents,
+                          Double fallbackSpendPerDay) {
 
     /** The deadline unless set: the core route's. */
     public static final Duration DEFAULT_DEADLINE = Route.DEFAULT_DEADLINE;
@@ -144,6 +148,10 @@ public record RouteConfig(String alias, Duration deadline, List<TierConfig> tier
         if (problems.isEmpty() || !streamKey.equals("deadline") || tiers.stream().anyMatch(t -> t.firstTokenTimeout() != null)) {
             ConfigReader.routeProblems(alias, streamDeadline, tiers, TierConfig::streamTimeout, streamKey)
                     .forEach(problem -> problems.add(problem.replace("timeout", "first-token timeout")));
+        }
+        if (fallbackSpendPerDay != null && tiers.size() < 2 && onContextWindow.isEmpty()) {
+            problems.add("fallback-spend-per-day: caps the tiers after the first, and this route has only one; "
+                    + "add a fallback tier or leave it out");
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);

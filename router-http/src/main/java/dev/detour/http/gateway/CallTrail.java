@@ -22,6 +22,7 @@ public final class CallTrail {
     public static final String KEY = "detour.call-trail";
 
     private final List<Call> calls = new ArrayList<>(4);
+    private double spent;
 
     private static final class Call {
         final String provider;
@@ -50,6 +51,17 @@ public final class CallTrail {
         return List.copyOf(attempts);
     }
 
+    /**
+     * What the calls noted so far cost at their providers' prices: an answered call its answer's cost (tokens
+     * and call), any other its cost per call. A stream's answer is its cost per call: its tokens are known only
+     * at its end.
+     */
+    public double spent() {
+        synchronized (calls) {
+            return spent;
+        }
+    }
+
     private Call started(String provider, AttemptContext context) {
         Call call = new Call(provider, context.tier(), context.attempt());
         synchronized (calls) {
@@ -58,10 +70,17 @@ public final class CallTrail {
         return call;
     }
 
-    private void ended(Call call, Throwable error) {
+    private void ended(Call call, Throwable error, double cost) {
         synchronized (calls) {
             call.result = error == null ? Attempt.Result.SUCCESS : Attempt.Result.FAILURE;
             call.failure = error == null ? null : Failure.of(error);
+            spent += cost;
+        }
+    }
+
+    private void cancelled(double cost) {
+        synchronized (calls) {
+            spent += cost;
         }
     }
 
@@ -82,8 +101,9 @@ public final class CallTrail {
                     }
                     Call call = trail.started(provider.name(), context);
                     return provider.call(request, context)
-                            .doOnSuccess(answer -> trail.ended(call, null))
-                            .doOnError(error -> trail.ended(call, error));
+                            .doOnSuccess(answer -> trail.ended(call, null, provider.cost(answer)))
+                            .doOnError(error -> trail.ended(call, error, provider.cost(null)))
+                            .doOnCancel(() -> trail.cancelled(provider.cost(null)));
                 });
             }
 

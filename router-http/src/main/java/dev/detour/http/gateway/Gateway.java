@@ -7,6 +7,7 @@ import dev.detour.core.RouteEvent;
 import dev.detour.core.Router;
 import dev.detour.core.Tier;
 import dev.detour.core.policy.FailureKind;
+import dev.detour.core.spi.Counters;
 import dev.detour.core.stream.Started;
 import dev.detour.core.stream.StreamRoute;
 import dev.detour.core.telemetry.RouteMetrics;
@@ -81,12 +82,24 @@ public final class Gateway {
     /** {@link #router(BreakerConfig, MeterRegistry, RecentEvents)}, observing requests and attempts in {@code observations}. */
     public static Router router(BreakerConfig breaker, MeterRegistry registry, RecentEvents events,
                                 ObservationRegistry observations) {
-        return Router.builder()
+        return router(breaker, registry, events, observations, null);
+    }
+
+    /**
+     * {@link #router(BreakerConfig, MeterRegistry, RecentEvents, ObservationRegistry)}, counting spend caps and
+     * per-key limits in {@code counters} (in memory when null).
+     */
+    public static Router router(BreakerConfig breaker, MeterRegistry registry, RecentEvents events,
+                                ObservationRegistry observations, Counters counters) {
+        Router.Builder router = Router.builder()
                 .breaker(breaker.policy())
                 .listener(new RouteMetrics(registry))
                 .listener(events)
-                .observationRegistry(observations)
-                .build();
+                .observationRegistry(observations);
+        if (counters != null) {
+            router.counters(counters);
+        }
+        return router.build();
     }
 
     /**
@@ -283,6 +296,10 @@ public final class Gateway {
             whole.maxCost(config.maxCost());
             streaming.maxCost(config.maxCost());
         }
+        if (config.fallbackSpendPerDay() != null) {
+            whole.fallbackSpendPerDay(config.fallbackSpendPerDay());
+            streaming.fallbackSpendPerDay(config.fallbackSpendPerDay());
+        }
         if (config.lastKnownGood() != null) {
             whole.lastKnownGood(ChatRequest::json, config.lastKnownGood());
         }
@@ -312,6 +329,15 @@ public final class Gateway {
     private static Provider<ChatRequest, Started<ChatChunk>> streaming(ChatProvider chat, ProviderConfig provider,
                                                                        boolean emptyFails) {
         return CallTrail.recording(ChatStreams.streaming(chat, emptyFails).withCost(provider.costPerCall(), started -> 0));
+    }
+
+    /**
+     * What {@code usage} costs at the token prices of {@code provider} ({@code cost-per-input-token},
+     * {@code cost-per-output-token}); 0 for a provider this gateway does not have.
+     */
+    public double tokenCost(String provider, Usage usage) {
+        ProviderConfig settings = config.providers().get(provider);
+        return settings == null ? 0 : tokens(usage, settings);
     }
 
     private static double tokens(Usage usage, ProviderConfig provider) {
