@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import reactor.core.scheduler.Scheduler;
+import reactor.util.context.ContextView;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.Logger;
 import reactor.util.Loggers;
@@ -57,6 +58,7 @@ public final class Router {
     private final RouteListener[] listeners;
     private final Function<Throwable, Failure> classifier;
     private final ObservationRegistry observations;
+    private final boolean captureContent;
     private final ConcurrentHashMap<String, ProviderState> providers = new ConcurrentHashMap<>();
 
     private Router(Builder builder) {
@@ -69,6 +71,7 @@ public final class Router {
         this.listeners = builder.listeners.toArray(new RouteListener[0]);
         this.classifier = builder.classifier;
         this.observations = builder.observations.isNoop() ? null : builder.observations;
+        this.captureContent = builder.captureContent;
         if (observations != null) {
             RequestTrace.observing();
         }
@@ -219,9 +222,12 @@ public final class Router {
         emit(new RouteEvent.BreakerChanged(provider, from, to, reason));
     }
 
-    /** The registry that observes requests and attempts, or null when there is none (no observation is made). */
-    ObservationRegistry observations() {
-        return observations;
+    /**
+     * Opens the observation of a request to {@code route} ({@code stream}: a stream's, over all its executions)
+     * made under {@code caller}'s context; null when the router observes nothing.
+     */
+    RequestTrace trace(String route, boolean stream, ContextView caller) {
+        return observations == null ? null : RequestTrace.open(observations, route, stream, caller, captureContent);
     }
 
     boolean listening() {
@@ -250,6 +256,7 @@ public final class Router {
         private final List<RouteListener> listeners = new ArrayList<>();
         private Function<Throwable, Failure> classifier;
         private ObservationRegistry observations = ObservationRegistry.NOOP;
+        private boolean captureContent;
 
         private Builder() {
         }
@@ -318,6 +325,16 @@ public final class Router {
          */
         public Builder observationRegistry(ObservationRegistry registry) {
             this.observations = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * Records the messages of LLM attempts on their observations, as OpenTelemetry's GenAI conventions say
+         * ({@code gen_ai.input.messages} and {@code gen_ai.output.messages}, JSON): the prompts and answers then
+         * reach the trace backend, with whatever personal data they hold. Off unless set: no content is recorded.
+         */
+        public Builder captureContent(boolean captureContent) {
+            this.captureContent = captureContent;
             return this;
         }
 

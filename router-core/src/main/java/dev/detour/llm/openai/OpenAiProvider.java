@@ -7,6 +7,7 @@ import dev.detour.llm.Json;
 import dev.detour.llm.ContinuationMode;
 import dev.detour.llm.HttpSettings;
 import dev.detour.llm.ProviderBuilder;
+import dev.detour.llm.internal.GenAi;
 import dev.detour.llm.internal.HttpFailures;
 import dev.detour.llm.internal.Transport;
 import dev.detour.llm.internal.TransportProvider;
@@ -34,7 +35,7 @@ public final class OpenAiProvider extends TransportProvider {
     private OpenAiProvider(Builder builder) {
         super(builder, new Transport(builder.jsonClient(HttpHeaderNames.AUTHORIZATION, "Bearer "), builder.apiKey(),
                 new OpenAiDialect(builder.model())),
-                ContinuationMode.INSTRUCTION);
+                ContinuationMode.INSTRUCTION, GenAi.providerAt(builder.settings().baseUrl()));
         this.model = builder.model();
     }
 
