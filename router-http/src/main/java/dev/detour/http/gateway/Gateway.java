@@ -75,17 +75,21 @@ public final class Gateway {
      * metrics in {@code registry}, the latest events in {@code events}.
      */
     public static Router router(BreakerConfig breaker, MeterRegistry registry, RecentEvents events) {
-        return router(breaker, registry, events, ObservationRegistry.NOOP);
+        return router(breaker, registry, events, ObservationRegistry.NOOP, false);
     }
 
-    /** {@link #router(BreakerConfig, MeterRegistry, RecentEvents)}, observing requests and attempts in {@code observations}. */
+    /**
+     * {@link #router(BreakerConfig, MeterRegistry, RecentEvents)}, observing requests and attempts in
+     * {@code observations}, LLM attempts with their messages when {@code captureContent}.
+     */
     public static Router router(BreakerConfig breaker, MeterRegistry registry, RecentEvents events,
-                                ObservationRegistry observations) {
+                                ObservationRegistry observations, boolean captureContent) {
         return Router.builder()
                 .breaker(breaker.policy())
                 .listener(new RouteMetrics(registry))
                 .listener(events)
                 .observationRegistry(observations)
+                .captureContent(captureContent)
                 .build();
     }
 
@@ -227,7 +231,7 @@ public final class Gateway {
         };
     }
 
-    /** Sets on {@code builder} what {@code provider} sets: its key, model and continuation. */
+    /** Sets on {@code builder} what {@code provider} sets: its key, model, continuation and GenAI provider name. */
     private static <B extends ProviderBuilder<B>> B configure(B builder, ProviderConfig provider, ApiKey key) {
         if (key != null) {
             builder.apiKey(key);
@@ -237,6 +241,9 @@ public final class Gateway {
         }
         if (provider.continuationMode() != null) {
             builder.continuation(provider.continuationMode());
+        }
+        if (provider.genAiProvider() != null) {
+            builder.genAiProvider(provider.genAiProvider());
         }
         return builder;
     }
