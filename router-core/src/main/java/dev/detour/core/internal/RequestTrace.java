@@ -191,7 +191,7 @@ public final class RequestTrace {
      */
     public <T> Mono<T> degraded(String name, Supplier<Mono<T>> serve) {
         Observation.Context stepContext = new Observation.Context();
-        stepContext.setContextualName(RouteObservations.DEGRADED + " " + name);
+        stepContext.setContextualName("detour.degraded " + name);
         stepContext.addLowCardinalityKeyValue(KeyValue.of(RouteObservations.ROUTE, context.route()));
         stepContext.addLowCardinalityKeyValue(KeyValue.of(RouteObservations.STEP, name));
         Observation observation = Observation.createNotStarted(RouteObservations.DEGRADED, () -> stepContext, registry)

@@ -42,8 +42,11 @@ public final class RouteObservations {
     public static final String REQUEST = "detour.request";
     /** The observation of one provider call. */
     public static final String ATTEMPT = "detour.attempt";
-    /** The observation of one degraded step tried after the live tiers failed. */
-    public static final String DEGRADED = "detour.degraded";
+    /**
+     * The observation of one degraded step tried after the live tiers failed (its span is named
+     * {@code detour.degraded <step>}; not {@code detour.degraded}, which is {@code RouteMetrics}' counter).
+     */
+    public static final String DEGRADED = "detour.degraded.step";
 
     /** The route's name. */
     public static final String ROUTE = "detour.route";
@@ -64,7 +67,7 @@ public final class RouteObservations {
      */
     public static final String OUTCOME = "detour.outcome";
     /** A degraded step's name: {@code last-known-good}, {@code default} or {@code hand-off}. */
-    public static final String STEP = "detour.degraded.step";
+    public static final String STEP = "detour.step";
     /** On an LLM attempt, the model the caller's request named (a route alias when the provider asks for another; high cardinality). */
     public static final String CLIENT_MODEL = "detour.client.model";
     /** The failure's kind ({@code timeout}, {@code server_error} …), or {@code none}. */

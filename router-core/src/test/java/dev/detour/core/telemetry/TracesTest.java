@@ -19,6 +19,8 @@ import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
 import dev.detour.llm.ChatStreams;
 import dev.detour.llm.Usage;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
@@ -237,11 +239,11 @@ class TracesTest {
         StepVerifier.create(route.call("x")).expectNext("a person's answer").verifyComplete();
 
         System.out.println("Degraded steps:\n" + spans.tree());
-        assertThat(spans.tree("detour.outcome", "detour.degraded.step", "detour.served_by")).isEqualTo("""
+        assertThat(spans.tree("detour.outcome", "detour.step", "detour.served_by")).isEqualTo("""
                 detour.request r detour.outcome=degraded detour.served_by=hand-off
                   detour.attempt a [ERROR] detour.outcome=failure
-                  detour.degraded last-known-good detour.degraded.step=last-known-good detour.outcome=passed
-                  detour.degraded hand-off detour.degraded.step=hand-off detour.outcome=served
+                  detour.degraded last-known-good detour.outcome=passed detour.step=last-known-good
+                  detour.degraded hand-off detour.outcome=served detour.step=hand-off
                 """);
         assertThat(handOffHeaders).containsEntry("current", "detour.degraded hand-off");
         SpanData request = spans.named("detour.request r");
@@ -249,11 +251,17 @@ class TracesTest {
     }
 
     @Test
-    void aDefaultAnswerIsASpanServedAtOnce() {
+    void aDefaultAnswerIsASpanServedAtOnceAndItsMeterDoesNotClashWithRouteMetrics() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        spans.registry.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
+        Router metered = Router.builder().listener(new RouteMetrics(meters)).observationRegistry(spans.registry).build();
         Provider<String, String> a = Provider.of("a", (request, context) -> Mono.error(ProviderException.status(503, "busy")));
-        Route<String, String> route = router.<String, String>route("r").tier(Tier.of(a)).defaultAnswer("fixed").build();
+        Route<String, String> route = metered.<String, String>route("r").tier(Tier.of(a)).defaultAnswer("fixed").build();
 
         StepVerifier.create(route.call("x")).expectNext("fixed").verifyComplete();
+
+        assertThat(meters.find("detour.degraded").counter()).isNotNull();
+        assertThat(meters.find(RouteObservations.DEGRADED).tag(RouteObservations.STEP, "default").timer()).isNotNull();
 
         assertThat(spans.tree("detour.outcome", "detour.served_by")).isEqualTo("""
                 detour.request r detour.outcome=degraded detour.served_by=default
