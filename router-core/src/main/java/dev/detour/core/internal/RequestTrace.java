@@ -8,6 +8,7 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -267,9 +268,16 @@ public final class RequestTrace {
         }
     }
 
-    /** Ends the request observation (once). */
+    /** Ends the request observation (once), and the attempt of any stream's answer that was never relayed. */
     public void stop() {
         if (STOPPED.compareAndSet(this, 0, 1)) {
+            if (held != null) {
+                List<Object> unrelayed;
+                synchronized (held) {
+                    unrelayed = List.copyOf(held.keySet());
+                }
+                unrelayed.forEach(this::discarded);
+            }
             if (context.getLowCardinalityKeyValue(RouteObservations.FALLBACK_REASON) == null) {
                 context.addLowCardinalityKeyValue(KeyValue.of(RouteObservations.FALLBACK_REASON, RouteObservations.NONE));
             }

@@ -63,7 +63,7 @@ public final class RouteObservations {
      * {@code discarded} (a stream that started but was not served); a request's ending: {@code served},
      * {@code degraded}, {@code failed}, {@code deadline_exceeded}, {@code ceiling_reached},
      * {@code passed_through}, {@code cancelled}, and for streams {@code midstream_failed}; a degraded step's:
-     * {@code served}, {@code passed} (left to the next step, or to the error) or {@code cancelled}.
+     * {@code served}, {@code passed} (left to the next step, or to the error), {@code failed} or {@code cancelled}.
      */
     public static final String OUTCOME = "detour.outcome";
     /** A degraded step's name: {@code last-known-good}, {@code default} or {@code hand-off}. */
