@@ -51,10 +51,7 @@ class WebFluxTracingTest {
 
     @DynamicPropertySource
     static void providersAtTheSimulator(DynamicPropertyRegistry properties) {
-        properties.add("llm.openai.url", () -> SIM.baseUrl() + "/v1");
-        properties.add("llm.openai.key", () -> KEY);
-        properties.add("llm.anthropic.url", () -> SIM.baseUrl() + "/v1");
-        properties.add("llm.anthropic.key", () -> KEY);
+        WebFluxAppTest.providersAt(SIM, KEY, properties);
     }
 
     @AfterAll
