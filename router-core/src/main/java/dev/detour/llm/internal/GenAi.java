@@ -1,6 +1,7 @@
 package dev.detour.llm.internal;
 
 import dev.detour.core.internal.RequestTrace;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.telemetry.RouteObservations;
 import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatProvider;
@@ -18,7 +19,8 @@ import reactor.core.publisher.Mono;
 /**
  * OpenTelemetry's GenAI conventions on the attempt observation of an LLM call, when the call runs under
  * one (the router has an observation registry). The span is named {@code {gen_ai.operation.name}
- * {gen_ai.request.model}} ({@code chat gpt-4o-mini}; the observation's name, its meter's, stays
+ * {gen_ai.request.model}} ({@code chat gpt-4o-mini}, {@code embeddings text-embedding-3-small}; the
+ * observation's name, its meter's, stays
  * {@code detour.attempt}); its attributes are {@value #OPERATION}, {@value #PROVIDER} (the provider's
  * {@linkplain ChatProvider#genAiProvider() well-known name}), {@value #REQUEST_MODEL} (the
  * {@linkplain ChatProvider#model model the provider asks for}, an alias replaced), {@value #RESPONSE_MODEL},
@@ -44,6 +46,7 @@ public final class GenAi {
     public static final String OUTPUT_MESSAGES = "gen_ai.output.messages";
 
     private static final String CHAT = "chat";
+    private static final String EMBEDDINGS = "embeddings";
 
     /** OpenAI-compatible APIs whose host tells the well-known {@code gen_ai.provider.name}, by host suffix. */
     private static final String[][] HOSTS = {
@@ -123,27 +126,55 @@ public final class GenAi {
         });
     }
 
+    /**
+     * {@code call}, an embeddings answer (OpenAI's shape) to a request naming model {@code named} and sent as
+     * {@code sent} to {@code provider}, described on its attempt's observation ({@code embeddings <sent>}).
+     */
+    public static Mono<ObjectNode> embeddings(String named, String sent, ChatProvider provider, Mono<ObjectNode> call) {
+        if (!RequestTrace.anyObserving()) {
+            return call;
+        }
+        return Mono.deferContextual(context -> {
+            Observation attempt = attempt(context.getOrDefault(RequestTrace.OBSERVATION, null));
+            if (attempt == null) {
+                return call;
+            }
+            requested(attempt, EMBEDDINGS, named, sent, provider);
+            return call.doOnNext(answer -> {
+                answered(attempt, Json.text(answer, "model"), null, null);
+                Usage usage = Usage.of(answer.get("usage"));
+                if (usage != null) {
+                    attempt.highCardinalityKeyValue(INPUT_TOKENS, Long.toString(usage.promptTokens()));
+                }
+            });
+        });
+    }
+
     private static Observation attempt(Object current) {
         return current instanceof Observation observation
                 && observation.getContext() instanceof RouteObservations.AttemptContext ? observation : null;
     }
 
-    /** Describes the request on {@code attempt} and names its span; whether the router captures content. */
+    /** Describes a chat request on {@code attempt} and names its span; whether the router captures content. */
     private static boolean requested(Observation attempt, ChatRequest request, ChatProvider provider) {
-        RouteObservations.AttemptContext context = (RouteObservations.AttemptContext) attempt.getContext();
-        String model = provider.model(request);
-        String sent = model != null ? model : RouteObservations.NONE;
-        String named = request.model();
-        context.setContextualName(model != null ? CHAT + " " + model : CHAT);
-        context.addHighCardinalityKeyValue(KeyValue.of(OPERATION, CHAT));
-        context.addHighCardinalityKeyValue(KeyValue.of(PROVIDER, provider.genAiProvider()));
-        context.addHighCardinalityKeyValue(KeyValue.of(REQUEST_MODEL, sent));
-        context.addHighCardinalityKeyValue(KeyValue.of(RouteObservations.CLIENT_MODEL,
-                named != null ? named : RouteObservations.NONE));
+        RouteObservations.AttemptContext context = requested(attempt, CHAT, request.model(), provider.model(request), provider);
         if (context.captureContent()) {
             context.addHighCardinalityKeyValue(KeyValue.of(INPUT_MESSAGES, GenAiMessages.input(request.messages())));
         }
         return context.captureContent();
+    }
+
+    /** Describes an {@code operation} on {@code attempt} and names its span {@code <operation> <sent>}. */
+    private static RouteObservations.AttemptContext requested(Observation attempt, String operation, String named,
+                                                              String sent, ChatProvider provider) {
+        RouteObservations.AttemptContext context = (RouteObservations.AttemptContext) attempt.getContext();
+        context.setContextualName(sent != null ? operation + " " + sent : operation);
+        context.addHighCardinalityKeyValue(KeyValue.of(OPERATION, operation));
+        context.addHighCardinalityKeyValue(KeyValue.of(PROVIDER, provider.genAiProvider()));
+        context.addHighCardinalityKeyValue(KeyValue.of(REQUEST_MODEL, sent != null ? sent : RouteObservations.NONE));
+        context.addHighCardinalityKeyValue(KeyValue.of(RouteObservations.CLIENT_MODEL,
+                named != null ? named : RouteObservations.NONE));
+        return context;
     }
 
     private static void answered(Observation attempt, String model, String finishReason, Usage usage) {

@@ -46,7 +46,8 @@ public final class OpenAiProvider extends TransportProvider {
      * with a {@code data} array a malformed answer.
      */
     public Mono<ObjectNode> embeddings(ObjectNode request) {
-        return Mono.defer(() -> {
+        String named = Json.text(request, "model");
+        return GenAi.embeddings(named, model != null ? model : named, this, Mono.defer(() -> {
             ObjectNode body = request.deepCopy();
             if (model != null) {
                 body.put("model", model);
@@ -63,7 +64,7 @@ public final class OpenAiProvider extends TransportProvider {
                 throw HttpFailures.malformed("embeddings answer has no 'data' array");
             }
             return json;
-        });
+        }));
     }
 
     /** A builder of a provider named {@code name} reached by {@code settings}. */

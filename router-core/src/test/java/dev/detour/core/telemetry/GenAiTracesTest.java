@@ -2,6 +2,8 @@ package dev.detour.core.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.core.Provider;
 import dev.detour.core.Route;
 import dev.detour.core.Router;
 import dev.detour.core.Tier;
@@ -14,6 +16,7 @@ import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
 import dev.detour.llm.ChatStreams;
 import dev.detour.llm.HttpSettings;
+import dev.detour.llm.Json;
 import dev.detour.llm.anthropic.AnthropicProvider;
 import dev.detour.llm.openai.OpenAiProvider;
 import dev.detour.sim.Behaviour;
@@ -43,7 +46,7 @@ class GenAiTracesTest {
 
     @BeforeAll
     static void start() {
-        sim = SimulatedProvider.builder().apiKey(KEY)
+        sim = SimulatedProvider.builder().apiKey(KEY).embeddings(4)
                 .model("down-model", Behaviour.status(503))
                 .model("gpt-4o-mini", Behaviour.answer("Hello from openai."))
                 .model("claude-haiku-4-5", Behaviour.answer("Hello from anthropic."))
@@ -108,6 +111,26 @@ class GenAiTracesTest {
     }
 
     @Test
+    void anEmbeddingsAttemptIsNamedAfterItsOperationAndTheModelSent() {
+        Router router = Router.builder().observationRegistry(spans.registry).build();
+        OpenAiProvider embedder = openai("embedder", "text-embedding-3-small");
+        Route<ObjectNode, ObjectNode> route = router.<ObjectNode, ObjectNode>route("embeddings")
+                .tier(Provider.of("embedder", (request, context) -> embedder.embeddings(request)))
+                .build();
+
+        StepVerifier.create(route.call(Json.object("{\"model\": \"embed\", \"input\": \"hello world\"}", "request")))
+                .expectNextCount(1).expectComplete().verify(WAIT);
+
+        SpanData attempt = spans.named("embeddings text-embedding-3-small");
+        assertThat(Spans.attribute(attempt, "gen_ai.operation.name")).isEqualTo("embeddings");
+        assertThat(Spans.attribute(attempt, "gen_ai.request.model")).isEqualTo("text-embedding-3-small");
+        assertThat(Spans.attribute(attempt, "detour.client.model")).isEqualTo("embed");
+        assertThat(Spans.attribute(attempt, "gen_ai.provider.name")).isEqualTo("openai");
+        assertThat(Spans.attribute(attempt, "gen_ai.usage.input_tokens")).isNotNull();
+        assertThat(Spans.attribute(attempt, "gen_ai.usage.output_tokens")).isNull();
+    }
+
+    @Test
     void theOperatorNamesTheGenAiProviderWhereTheBaseUrlCannotTellIt() {
         Router router = Router.builder().observationRegistry(spans.registry).build();
         ChatProvider azure = OpenAiProvider.builder("azure", HttpSettings.of(sim.baseUrl() + "/v1")).apiKey(ApiKey.of(KEY))
@@ -122,7 +145,7 @@ class GenAiTracesTest {
     @Test
     void withContentCapturedAWholeAnswersAttemptRecordsItsInputAndOutputMessages() {
         Router router = Router.builder().observationRegistry(spans.registry).captureContent(true).build();
-        ChatRequest request = ChatRequest.of(dev.detour.llm.Json.object("""
+        ChatRequest request = ChatRequest.of(Json.object("""
                 {"model": "fast", "messages": [
                   {"role": "system", "content": "Be brief."},
                   {"role": "user", "content": [{"type": "text", "text": "Say hello."}]}]}""", "request"));
