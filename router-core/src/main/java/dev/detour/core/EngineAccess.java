@@ -1,10 +1,11 @@
 package dev.detour.core;
 
 import dev.detour.core.internal.Engine;
-import io.micrometer.observation.ObservationRegistry;
+import dev.detour.core.internal.RequestTrace;
 import java.time.Duration;
 import java.util.Set;
 import reactor.core.publisher.Mono;
+import reactor.util.context.ContextView;
 
 /** The router's side of {@link Engine.Access}: the package's own entry points, for a stream's relay. */
 final class EngineAccess implements Engine.Access {
@@ -26,8 +27,8 @@ final class EngineAccess implements Engine.Access {
     }
 
     @Override
-    public ObservationRegistry observations(Route<?, ?> route) {
-        return route.router().observations();
+    public RequestTrace streamTrace(Route<?, ?> route, ContextView caller) {
+        return route.router().trace(route.name(), true, caller);
     }
 
     @Override

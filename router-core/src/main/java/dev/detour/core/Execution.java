@@ -13,7 +13,6 @@ import dev.detour.core.policy.FailureKind;
 import dev.detour.core.policy.HedgePolicy;
 import dev.detour.core.telemetry.RouteObservations;
 import io.micrometer.observation.Observation;
-import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -60,17 +59,10 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
         this.start = now();
         this.deadlineAt = deadline == null ? NO_DEADLINE : start + Math.max(0, deadline.toNanos());
         this.trail = new Trail<>(route.maxAttempts(), route.maxCost());
-        ObservationRegistry observations = router.observations();
-        if (observations == null) {
-            this.trace = null;
-            this.ownsTrace = false;
-            this.continuation = false;
-        } else {
-            RequestTrace stream = context.getOrDefault(RequestTrace.KEY, null);
-            this.ownsTrace = stream == null;
-            this.trace = stream != null ? stream : RequestTrace.open(observations, route.name(), false, context);
-            this.continuation = stream != null && !skip.isEmpty();
-        }
+        RequestTrace stream = context.getOrDefault(RequestTrace.KEY, null);
+        this.ownsTrace = stream == null;
+        this.trace = stream != null ? stream : router.trace(route.name(), false, context);
+        this.continuation = stream != null && !skip.isEmpty();
     }
 
     static <I, O> Mono<Outcome<O>> run(Route<I, O> route, I request, Set<String> skip, Duration deadline) {
@@ -80,7 +72,7 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
                 if (signal == SignalType.CANCEL) {
                     execution.end(RouteEvent.Ending.CANCELLED, null, null);
                 }
-                if (execution.ownsTrace) {
+                if (execution.ownsTrace && execution.trace != null) {
                     execution.trace.stop();
                 }
             });
@@ -333,8 +325,10 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
         if (k == route.degraded().size()) {
             return Mono.error(failure(ending, ceiling, last));
         }
-        return route.degraded().get(k).serve(request, reason, this)
-                .switchIfEmpty(Mono.defer(() -> degraded(k + 1, ending, ceiling, last, reason)));
+        DegradedStep<I, O> step = route.degraded().get(k);
+        Mono<Outcome<O>> served = trace == null ? step.serve(request, reason, this)
+                : trace.degraded(step.name, () -> step.serve(request, reason, this));
+        return served.switchIfEmpty(Mono.defer(() -> degraded(k + 1, ending, ceiling, last, reason)));
     }
 
     private RouteFailedException failure(RouteEvent.Ending ending, String ceiling, Failure last) {

@@ -24,6 +24,7 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.Logger;
 import reactor.util.Loggers;
+import reactor.util.context.ContextView;
 
 /**
  * What the routes of an application share, and the registry of its providers: each provider's
@@ -60,6 +61,7 @@ public final class Router {
     private final Function<Throwable, Failure> classifier;
     private final ObservationRegistry observations;
     private final Counters counters;
+    private final boolean captureContent;
     private final ConcurrentHashMap<String, ProviderState> providers = new ConcurrentHashMap<>();
 
     private Router(Builder builder) {
@@ -74,6 +76,7 @@ public final class Router {
         this.observations = builder.observations.isNoop() ? null : builder.observations;
         this.counters = builder.counters != null ? builder.counters
                 : new InMemoryCounters(() -> scheduler().now(TimeUnit.MILLISECONDS));
+        this.captureContent = builder.captureContent;
         if (observations != null) {
             RequestTrace.observing();
         }
@@ -229,9 +232,12 @@ public final class Router {
         emit(new RouteEvent.BreakerChanged(provider, from, to, reason));
     }
 
-    /** The registry that observes requests and attempts, or null when there is none (no observation is made). */
-    ObservationRegistry observations() {
-        return observations;
+    /**
+     * Opens the observation of a request to {@code route} ({@code stream}: a stream's, over all its executions)
+     * made under {@code caller}'s context; null when the router observes nothing.
+     */
+    RequestTrace trace(String route, boolean stream, ContextView caller) {
+        return observations == null ? null : RequestTrace.open(observations, route, stream, caller, captureContent);
     }
 
     boolean listening() {
@@ -261,6 +267,7 @@ public final class Router {
         private Function<Throwable, Failure> classifier;
         private ObservationRegistry observations = ObservationRegistry.NOOP;
         private Counters counters;
+        private boolean captureContent;
 
         private Builder() {
         }
@@ -338,6 +345,16 @@ public final class Router {
          */
         public Builder counters(Counters counters) {
             this.counters = Objects.requireNonNull(counters, "counters");
+            return this;
+        }
+
+        /**
+         * Records the messages of LLM attempts on their observations, as OpenTelemetry's GenAI conventions say
+         * ({@code gen_ai.input.messages} and {@code gen_ai.output.messages}, JSON): the prompts and answers then
+         * reach the trace backend, with whatever personal data they hold. Off unless set: no content is recorded.
+         */
+        public Builder captureContent(boolean captureContent) {
+            this.captureContent = captureContent;
             return this;
         }
 

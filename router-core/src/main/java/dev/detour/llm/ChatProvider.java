@@ -27,4 +27,20 @@ public interface ChatProvider extends Provider<ChatRequest, ChatResponse> {
     default ContinuationMode continuation() {
         return ContinuationMode.INSTRUCTION;
     }
+
+    /**
+     * What OpenTelemetry's GenAI conventions call this provider ({@code gen_ai.provider.name}) on the spans of
+     * its calls: {@code openai} (the API Detour's requests are shaped in) unless a provider says otherwise.
+     */
+    default String genAiProvider() {
+        return "openai";
+    }
+
+    /**
+     * The model this provider asks for when sent {@code request} ({@code gen_ai.request.model}): the request's,
+     * unless the provider replaces it (a route alias).
+     */
+    default String model(ChatRequest request) {
+        return request.model();
+    }
 }

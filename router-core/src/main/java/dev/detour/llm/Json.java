@@ -83,7 +83,8 @@ public final class Json {
         return end < 0 ? message : message.substring(0, end);
     }
 
-    static String text(JsonNode node, String field) {
+    /** {@code node}'s {@code field} as text, or null when it is missing or null. */
+    public static String text(JsonNode node, String field) {
         JsonNode value = node.get(field);
         return value == null || value.isNull() ? null : value.asText();
     }

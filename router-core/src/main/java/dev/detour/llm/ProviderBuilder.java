@@ -18,6 +18,7 @@ public abstract class ProviderBuilder<B extends ProviderBuilder<B>> {
     private ApiKey apiKey;
     private String model;
     private ContinuationMode continuation;
+    private String genAiProvider;
 
     protected ProviderBuilder(String name, HttpSettings settings) {
         if (name == null || name.isBlank()) {
@@ -47,6 +48,22 @@ public abstract class ProviderBuilder<B extends ProviderBuilder<B>> {
     public B continuation(ContinuationMode continuation) {
         this.continuation = Objects.requireNonNull(continuation, "continuation");
         return self();
+    }
+
+    /**
+     * What OpenTelemetry's GenAI conventions call the provider in traces ({@code gen_ai.provider.name}, e.g.
+     * {@code azure.ai.openai}); unset, the well-known value its API and base URL tell ({@code anthropic} for
+     * the Messages API; for OpenAI's API the host's: {@code openai}, {@code deepseek}, {@code groq} …, and
+     * {@code openai} for any other host).
+     */
+    public B genAiProvider(String genAiProvider) {
+        this.genAiProvider = Objects.requireNonNull(genAiProvider, "genAiProvider");
+        return self();
+    }
+
+    /** The provider's {@code gen_ai.provider.name}, or {@code otherwise} when unset. */
+    public String genAiProviderOr(String otherwise) {
+        return genAiProvider != null ? genAiProvider : otherwise;
     }
 
     /** How the provider continues answers, or {@code otherwise} when unset. */

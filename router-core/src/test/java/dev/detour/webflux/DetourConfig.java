@@ -16,6 +16,7 @@ import dev.detour.llm.HttpSettings;
 import dev.detour.llm.anthropic.AnthropicProvider;
 import dev.detour.llm.openai.OpenAiProvider;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
@@ -27,8 +28,8 @@ import org.springframework.context.annotation.Configuration;
 class DetourConfig {
 
     @Bean
-    Router router(MeterRegistry meters) {                   // Spring's registry gets Detour's meters
-        return Router.builder().listener(new RouteMetrics(meters)).build();
+    Router router(MeterRegistry meters, ObservationRegistry observations) {   // Spring's meters and traces
+        return Router.builder().listener(new RouteMetrics(meters)).observationRegistry(observations).build();
     }
 
     @Bean

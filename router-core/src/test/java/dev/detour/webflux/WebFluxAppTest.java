@@ -64,10 +64,15 @@ class WebFluxAppTest {
 
     @DynamicPropertySource
     static void providersAtTheSimulator(DynamicPropertyRegistry properties) {
-        properties.add("llm.openai.url", () -> SIM.baseUrl() + "/v1");
-        properties.add("llm.openai.key", () -> KEY);
-        properties.add("llm.anthropic.url", () -> SIM.baseUrl() + "/v1");
-        properties.add("llm.anthropic.key", () -> KEY);
+        providersAt(SIM, KEY, properties);
+    }
+
+    /** The application's providers pointed at {@code sim}, which takes {@code key}. */
+    static void providersAt(SimulatedProvider sim, String key, DynamicPropertyRegistry properties) {
+        properties.add("llm.openai.url", () -> sim.baseUrl() + "/v1");
+        properties.add("llm.openai.key", () -> key);
+        properties.add("llm.anthropic.url", () -> sim.baseUrl() + "/v1");
+        properties.add("llm.anthropic.key", () -> key);
     }
 
     @AfterAll

@@ -7,6 +7,7 @@ import dev.detour.core.Failure;
 import dev.detour.core.policy.FailureKind;
 import dev.detour.core.stream.Failover;
 import dev.detour.core.stream.StreamReport;
+import dev.detour.core.telemetry.RouteObservations;
 import dev.detour.http.config.RouteConfig;
 import dev.detour.http.gateway.CallTrail;
 import dev.detour.http.gateway.Gateway;
@@ -19,6 +20,8 @@ import dev.detour.llm.Json;
 import dev.detour.llm.Usage;
 import dev.detour.llm.anthropic.AnthropicDoor;
 import dev.detour.llm.anthropic.AnthropicProvider;
+import dev.detour.llm.internal.GenAi;
+import io.micrometer.common.KeyValue;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -47,16 +50,19 @@ final class ChatHandler {
     private final Supplier<Serving> serving;
     private final RequestLog log;
     private final Door door;
+    private final Tracing tracing;
     private final AtomicInteger inFlight = new AtomicInteger();
 
     ChatHandler(Supplier<Serving> serving, RequestLog log) {
-        this(serving, log, Door.OPENAI);
+        this(serving, log, Door.OPENAI, Tracing.OFF);
     }
 
-    ChatHandler(Supplier<Serving> serving, RequestLog log, Door door) {
+    /** The handler of {@code door}; {@code tracing} traces the calls it makes outside routes ({@code count_tokens}). */
+    ChatHandler(Supplier<Serving> serving, RequestLog log, Door door, Tracing tracing) {
         this.serving = serving;
         this.log = log;
         this.door = door;
+        this.tracing = tracing;
     }
 
     /** The door this handler serves. */
@@ -228,8 +234,10 @@ final class ChatHandler {
                         }
                         Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
                         forward(request, headers);
-                        return counter.countTokens(chat)
-                                .timeout(COUNT_TIMEOUT)
+                        Mono<Long> count = counter.countTokens(chat).timeout(COUNT_TIMEOUT);
+                        return tracing.client(COUNT_TOKENS, COUNT_TOKENS + " " + counter.model(chat), headers, count,
+                                        KeyValue.of(RouteObservations.PROVIDER, counter.name()),
+                                        KeyValue.of(GenAi.PROVIDER, counter.genAiProvider()))
                                 .contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers))
                                 .flatMap(tokens -> {
                                     response.header("x-detour-provider", counter.name());
@@ -305,6 +313,8 @@ final class ChatHandler {
 
     /** How long a provider gets to count tokens before the estimate is answered instead. */
     private static final java.time.Duration COUNT_TIMEOUT = java.time.Duration.ofSeconds(10);
+    /** The observation (and span name's operation) of a {@code count_tokens} call to a provider. */
+    private static final String COUNT_TOKENS = "count_tokens";
 
     /** {@code {"input_tokens": N}} estimated from {@code json}, marked {@code x-detour-estimated: true}. */
     private static Mono<Void> estimated(HttpServerResponse response, ObjectNode json, ObjectNode line) {

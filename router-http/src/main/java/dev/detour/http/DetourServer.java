@@ -68,13 +68,14 @@ public final class DetourServer implements AutoCloseable {
         this.tracing = tracing != null ? tracing : Tracing.of(config.tracing());
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Gateway.RecentEvents events = new Gateway.RecentEvents(200);
-        Router router = Gateway.router(config.breaker(), registry, events, this.tracing.registry(), counters);
+        Router router = Gateway.router(config.breaker(), registry, events, this.tracing.registry(),
+                config.tracing() != null && config.tracing().captureContent(), counters);
         KeyLimits limits = new KeyLimits(router.counters(), registry);
         Function<GatewayConfig, Serving> prepare = next -> Serving.of(next, Gateway.build(next, environment, router, events), environment, limits);
         this.serving = new AtomicReference<>(prepare.apply(config));
         this.log = new RequestLog(out);
         this.chat = new ChatHandler(serving::get, log);
-        this.messages = new ChatHandler(serving::get, log, Door.ANTHROPIC);
+        this.messages = new ChatHandler(serving::get, log, Door.ANTHROPIC, this.tracing);
         this.edges = new ClientEdges(() -> serving.get().server(), log);
         edgeMetrics(edges);
         this.admin = config.admin().tokenEnv() == null ? null : new AdminHandler(serving::get, versions);
@@ -88,7 +89,7 @@ public final class DetourServer implements AutoCloseable {
                     routes.post("/v1/chat/completions", limited(traced("/v1/chat/completions", chat::completions)))
                             .post("/v1/embeddings", limited(traced("/v1/embeddings", chat::embeddings)))
                             .post("/v1/messages", limited(traced("/v1/messages", messages::completions), Door.ANTHROPIC))
-                            .post("/v1/messages/count_tokens", limited(messages::countTokens, Door.ANTHROPIC))
+                            .post("/v1/messages/count_tokens", limited(traced("/v1/messages/count_tokens", messages::countTokens), Door.ANTHROPIC))
                             .get("/v1/models", tracked(chat::models))
                             .get("/healthz", (request, response) -> response.sendString(Mono.just("ok")))
                             .get("/readyz", (request, response) -> draining

@@ -1,12 +1,15 @@
 package dev.detour.http;
 
 import dev.detour.http.config.TracingConfig;
+import dev.detour.llm.HttpSettings;
 import io.micrometer.common.KeyValue;
+import io.micrometer.common.KeyValues;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.transport.Kind;
 import io.micrometer.observation.transport.ReceiverContext;
+import io.micrometer.observation.transport.SenderContext;
 import io.micrometer.tracing.handler.DefaultTracingObservationHandler;
 import io.micrometer.tracing.handler.PropagatingReceiverTracingObservationHandler;
 import io.micrometer.tracing.handler.PropagatingSenderTracingObservationHandler;
@@ -27,7 +30,9 @@ import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import reactor.core.publisher.Mono;
@@ -128,6 +133,33 @@ final class Tracing implements AutoCloseable {
                                 Integer.toString(response.status().code()));
                         observation.stop();
                     });
+        });
+    }
+
+    /**
+     * {@code call}, a provider call made outside any route ({@code count_tokens}), as a client observation
+     * named {@code name} ({@code contextualName} its span's name) under the server's, with the
+     * {@code keyValues}; the provider gets its {@code traceparent} among the {@code propagated} headers.
+     * As it is when tracing is off.
+     */
+    <T> Mono<T> client(String name, String contextualName, Map<String, String> propagated, Mono<T> call,
+                       KeyValue... keyValues) {
+        if (sdk == null) {
+            return call;
+        }
+        return Mono.deferContextual(reactor -> {
+            SenderContext<Map<String, String>> context = new SenderContext<>(Map::put, Kind.CLIENT);
+            context.setCarrier(new HashMap<>(propagated));
+            context.setContextualName(contextualName);
+            context.addLowCardinalityKeyValues(KeyValues.of(keyValues));
+            Observation observation = Observation.createNotStarted(name, () -> context, registry)
+                    .parentObservation(reactor.getOrDefault(ObservationKey.KEY, null))
+                    .start();
+            return call
+                    .contextWrite(inner -> inner.put(ObservationKey.KEY, observation)
+                            .put(HttpSettings.PROPAGATED_HEADERS, context.getCarrier()))
+                    .doOnError(observation::error)
+                    .doFinally(signal -> observation.stop());
         });
     }
 

@@ -51,22 +51,50 @@ class TracingTest {
         upstream = HttpServer.create().host("127.0.0.1").port(0)
                 .handle((request, response) -> {
                     seen.add(request.requestHeaders().copy());
+                    String answer = request.uri().endsWith("/count_tokens") ? "{\"input_tokens\":7}" : ANSWER;
                     return request.receive().then(response.header("content-type", "application/json")
-                            .sendString(Mono.just(ANSWER)).then());
+                            .sendString(Mono.just(answer)).then());
                 })
                 .bindNow();
+        router = router("", exporter);
+    }
+
+    /** A router with tracing exported to {@code exporter} (which it shuts down when closed), its config's tracing section {@code tracing}. */
+    private static DetourServer router(String tracing, InMemorySpanExporter exporter) {
         String config = """
                 server: { port: 0 }
+                %s
                 providers:
-                  down:    { type: openai, base-url: "http://127.0.0.1:1/v1", api-key-env: UPSTREAM_KEY }
-                  capture: { type: openai, base-url: "http://127.0.0.1:%d/v1", api-key-env: UPSTREAM_KEY }
+                  down:    { type: openai, base-url: "http://127.0.0.1:1/v1", api-key-env: UPSTREAM_KEY, model: m-down }
+                  capture: { type: openai, base-url: "http://127.0.0.1:%d/v1", api-key-env: UPSTREAM_KEY, model: gpt-4o-mini }
+                  claude:  { type: anthropic, base-url: "http://127.0.0.1:%2$d/v1", api-key-env: UPSTREAM_KEY, model: claude-haiku-4-5 }
                 routes:
                   - alias: chat
                     tiers: [ { providers: [down] }, { providers: [capture] } ]
-                """.formatted(upstream.port());
-        router = DetourServer.start(new ConfigVersions(ConfigLoader.parse(config, "test.yaml"), "test.yaml"),
+                  - alias: claude
+                    tiers: [ { providers: [claude] } ]
+                """.formatted(tracing, upstream.port());
+        return DetourServer.start(new ConfigVersions(ConfigLoader.parse(config, "test.yaml"), "test.yaml"),
                 Map.of("UPSTREAM_KEY", "sk-upstream")::get,
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), Tracing.exportingTo(exporter));
+    }
+
+    private static int post(DetourServer server, String path, String body) {
+        return HttpClient.create().baseUrl(server.baseUrl())
+                .headers(h -> h.set("traceparent", "00-" + TRACE + "-" + CLIENT_SPAN + "-01"))
+                .post().uri(path)
+                .send(ByteBufFlux.fromString(Mono.just(body)))
+                .responseSingle((response, content) -> content.asString().thenReturn(response.status().code()))
+                .block(Harness.WAIT);
+    }
+
+    private static void awaitSpan(String name) {
+        awaitSpan(exporter, name);
+    }
+
+    private static void awaitSpan(InMemorySpanExporter exporter, String name) {
+        Harness.await("span " + name + " ends", () -> exporter.getFinishedSpanItems().stream()
+                .anyMatch(span -> span.getName().equals(name)));
     }
 
     @AfterAll
@@ -79,26 +107,19 @@ class TracingTest {
     void aFallbackThroughTheRouterIsOneTraceFromTheClientsSpanToTheProvider() {
         exporter.reset();
         seen.clear();
-        int status = HttpClient.create().baseUrl(router.baseUrl())
-                .headers(h -> h.set("traceparent", "00-" + TRACE + "-" + CLIENT_SPAN + "-01"))
-                .post().uri("/v1/chat/completions")
-                .send(ByteBufFlux.fromString(Mono.just(Harness.chat("chat", false))))
-                .responseSingle((response, body) -> body.asString().thenReturn(response.status().code()))
-                .block(Harness.WAIT);
-        assertThat(status).isEqualTo(200);
-        Harness.await("the server span ends", () -> exporter.getFinishedSpanItems().stream()
-                .anyMatch(span -> span.getName().equals("POST /v1/chat/completions")));
+        assertThat(post(router, "/v1/chat/completions", Harness.chat("chat", false))).isEqualTo(200);
+        awaitSpan("POST /v1/chat/completions");
 
         String tree = tree(exporter.getFinishedSpanItems());
         System.out.println("A fallback through router-http, as spans (client traceparent 00-" + TRACE + "-" + CLIENT_SPAN
                 + "-01):\n" + tree);
         assertThat(tree.lines().map(line -> line.substring(0, line.indexOf(" ("))).toList()).containsExactly(
-                "POST /v1/chat/completions", "  detour.request chat", "    detour.attempt down", "    detour.attempt capture");
+                "POST /v1/chat/completions", "  detour.request chat", "    chat m-down", "    chat gpt-4o-mini");
         SpanData server = span("POST /v1/chat/completions");
         assertThat(server.getTraceId()).isEqualTo(TRACE);
         assertThat(server.getParentSpanId()).isEqualTo(CLIENT_SPAN);
-        SpanData down = span("detour.attempt down");
-        SpanData capture = span("detour.attempt capture");
+        SpanData down = span("chat m-down");
+        SpanData capture = span("chat gpt-4o-mini");
         assertThat(down.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
         assertThat(attribute(down, "detour.failure.kind")).isEqualTo("connection");
         assertThat(attribute(capture, "detour.attempt.role")).isEqualTo("fallback");
@@ -106,7 +127,11 @@ class TracingTest {
         assertThat(attribute(span("detour.request chat"), "detour.served_by")).isEqualTo("capture");
         assertThat(attribute(capture, "gen_ai.operation.name")).isEqualTo("chat");
         assertThat(attribute(capture, "gen_ai.provider.name")).isEqualTo("openai");
-        assertThat(attribute(capture, "gen_ai.request.model")).isEqualTo("chat");
+        assertThat(attribute(capture, "gen_ai.request.model")).isEqualTo("gpt-4o-mini");
+        assertThat(attribute(capture, "detour.client.model")).isEqualTo("chat");
+        assertThat(attribute(capture, "detour.provider")).isEqualTo("capture");
+        assertThat(attribute(capture, "gen_ai.input.messages")).isNull();
+        assertThat(attribute(capture, "gen_ai.output.messages")).isNull();
         assertThat(attribute(capture, "gen_ai.response.model")).isEqualTo("m");
         assertThat(attribute(capture, "gen_ai.response.finish_reasons")).isEqualTo("stop");
         assertThat(attribute(capture, "gen_ai.usage.input_tokens")).isEqualTo("9");
@@ -117,7 +142,50 @@ class TracingTest {
     }
 
     @Test
-    void theTracingSectionNamesAnOtlpEndpointAndASampleRatio() {
+    void countTokensIsAServerSpanWithTheProvidersCallAsItsChildAndTheProviderGetsItsTraceparent() {
+        exporter.reset();
+        seen.clear();
+        String body = "{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+        assertThat(post(router, "/v1/messages/count_tokens", body)).isEqualTo(200);
+        awaitSpan("POST /v1/messages/count_tokens");
+
+        String tree = tree(exporter.getFinishedSpanItems());
+        assertThat(tree.lines().map(line -> line.substring(0, line.indexOf(" ("))).toList())
+                .containsExactly("POST /v1/messages/count_tokens", "  count_tokens claude-haiku-4-5");
+        SpanData server = span("POST /v1/messages/count_tokens");
+        assertThat(server.getTraceId()).isEqualTo(TRACE);
+        assertThat(server.getParentSpanId()).isEqualTo(CLIENT_SPAN);
+        SpanData count = span("count_tokens claude-haiku-4-5");
+        assertThat(count.getKind().name()).isEqualTo("CLIENT");
+        assertThat(attribute(count, "detour.provider")).isEqualTo("claude");
+        assertThat(attribute(count, "gen_ai.provider.name")).isEqualTo("anthropic");
+        assertThat(seen).hasSize(1);
+        assertThat(seen.get(0).get("traceparent")).isEqualTo("00-" + TRACE + "-" + count.getSpanId() + "-01");
+    }
+
+    @Test
+    void withCaptureContentTheAttemptsRecordTheMessagesSentAndReceived() {
+        InMemorySpanExporter own = InMemorySpanExporter.create();
+        DetourServer capturing = router("tracing: { otlp-endpoint: \"http://127.0.0.1:1/v1/traces\", capture-content: true }", own);
+        List<SpanData> spans;
+        try {
+            assertThat(post(capturing, "/v1/chat/completions", Harness.chat("chat", false))).isEqualTo(200);
+            awaitSpan(own, "POST /v1/chat/completions");
+            spans = List.copyOf(own.getFinishedSpanItems());
+        } finally {
+            capturing.close();
+        }
+
+        SpanData capture = spans.stream().filter(span -> span.getName().equals("chat gpt-4o-mini")).findFirst().orElseThrow();
+        assertThat(attribute(capture, "gen_ai.input.messages"))
+                .isEqualTo("[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"hi\"}]}]");
+        assertThat(attribute(capture, "gen_ai.output.messages")).isEqualTo(
+                "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"hi\"}],\"finish_reason\":\"stop\"}]");
+    }
+
+    @Test
+    void theTracingSectionNamesAnOtlpEndpointASampleRatioAndWhetherToCaptureContent() {
         GatewayConfig config = ConfigLoader.parse("""
                 tracing: { otlp-endpoint: "http://collector:4318/v1/traces", sample-ratio: 0.25 }
                 providers: { a: { type: openai, base-url: "http://127.0.0.1:1/v1" } }
@@ -125,6 +193,21 @@ class TracingTest {
                 """, "t.yaml");
         assertThat(config.tracing().otlpEndpoint()).isEqualTo("http://collector:4318/v1/traces");
         assertThat(config.tracing().sampleRatio()).isEqualTo(0.25);
+        assertThat(config.tracing().captureContent()).isFalse();
+        assertThat(ConfigLoader.parse("""
+                tracing: { otlp-endpoint: "http://collector:4318/v1/traces", capture-content: true }
+                providers: { a: { type: openai, base-url: "http://127.0.0.1:1/v1", gen-ai-provider: azure.ai.openai } }
+                routes: [ { alias: chat, tiers: [ { providers: [a] } ] } ]
+                """, "t.yaml")).satisfies(parsed -> {
+                    assertThat(parsed.tracing().captureContent()).isTrue();
+                    assertThat(parsed.providers().get("a").genAiProvider()).isEqualTo("azure.ai.openai");
+                });
+        assertThatThrownBy(() -> ConfigLoader.parse("""
+                tracing: { otlp-endpoint: "http://collector:4318/v1/traces", capture-content: maybe }
+                providers: { a: { type: http, base-url: "http://127.0.0.1:1", gen-ai-provider: openai } }
+                json-routes: [ { name: a, tiers: [ { providers: [a] } ] } ]
+                """, "t.yaml")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("capture-content").hasMessageContaining("gen-ai-provider");
         assertThat(ConfigLoader.parse("""
                 tracing: { otlp-endpoint: "http://collector:4318/v1/traces" }
                 providers: { a: { type: openai, base-url: "http://127.0.0.1:1/v1" } }

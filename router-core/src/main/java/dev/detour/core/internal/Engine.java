@@ -5,10 +5,10 @@ import dev.detour.core.Outcome;
 import dev.detour.core.Route;
 import dev.detour.core.RouteEvent;
 import dev.detour.core.Router;
-import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.Set;
 import reactor.core.publisher.Mono;
+import reactor.util.context.ContextView;
 
 /**
  * What {@code dev.detour.core} offers Detour's other engine packages (a stream's relay), without making
@@ -29,8 +29,8 @@ public final class Engine {
         void midStreamFailure(Route<?, ?> route, String provider, int relayed, Failure failure, boolean continued,
                               Duration elapsed);
 
-        /** The registry that observes {@code route}'s requests, or null when none does. */
-        ObservationRegistry observations(Route<?, ?> route);
+        /** Opens the observation of a stream's request to {@code route} under {@code caller}'s context, or null when none is made. */
+        RequestTrace streamTrace(Route<?, ?> route, ContextView caller);
 
         /** Hands {@code event} to {@code route}'s router's listeners. */
         void publish(Route<?, ?> route, RouteEvent event);

@@ -8,8 +8,13 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.function.Supplier;
+import reactor.core.publisher.Mono;
 import reactor.util.context.Context;
 import reactor.util.context.ContextView;
 
@@ -33,19 +38,25 @@ public final class RequestTrace {
 
     private static final String[] KINDS = kinds();
     private static volatile boolean observing;
-    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<RequestTrace> STOPPED =
-            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(RequestTrace.class, "stopped");
+    private static final AtomicIntegerFieldUpdater<RequestTrace> STOPPED =
+            AtomicIntegerFieldUpdater.newUpdater(RequestTrace.class, "stopped");
+    private static final AtomicReferenceFieldUpdater<RequestTrace, Observation> STEP =
+            AtomicReferenceFieldUpdater.newUpdater(RequestTrace.class, Observation.class, "step");
 
     private final ObservationRegistry registry;
     private final Observation request;
     private final RouteObservations.RequestContext context;
     private final Map<Object, Observation> held;
+    private final boolean captureContent;
+    private volatile Observation step;
     private volatile String fallbackReason = RouteObservations.NONE;
     private volatile int stopped;
     private int attempts;
 
-    private RequestTrace(ObservationRegistry registry, String route, boolean stream, ContextView caller) {
+    private RequestTrace(ObservationRegistry registry, String route, boolean stream, ContextView caller,
+                         boolean captureContent) {
         this.registry = registry;
+        this.captureContent = captureContent;
         this.context = new RouteObservations.RequestContext(route, stream);
         Observation parent = caller.getOrDefault(OBSERVATION, null);
         Observation observation = Observation.createNotStarted(RouteObservations.REQUEST, () -> context, registry);
@@ -69,9 +80,13 @@ public final class RequestTrace {
         return observing;
     }
 
-    /** Opens the observation of a request to {@code route} made under {@code caller}'s context. */
-    public static RequestTrace open(ObservationRegistry registry, String route, boolean stream, ContextView caller) {
-        return new RequestTrace(registry, route, stream, caller);
+    /**
+     * Opens the observation of a request to {@code route} made under {@code caller}'s context; its attempts
+     * may record message content when {@code captureContent}.
+     */
+    public static RequestTrace open(ObservationRegistry registry, String route, boolean stream, ContextView caller,
+                                    boolean captureContent) {
+        return new RequestTrace(registry, route, stream, caller, captureContent);
     }
 
     /** Whether this is a stream's trace (whose answers keep their attempt observations open). */
@@ -87,7 +102,7 @@ public final class RequestTrace {
     /** Starts the observation of one provider call, made as {@code role} ({@code fallback}: after a fallback on {@code reason}). */
     public Observation attempt(String provider, int tier, int number, String role, String reason) {
         RouteObservations.AttemptContext attempt = new RouteObservations.AttemptContext(context.route(), provider, tier,
-                number, role);
+                number, role, captureContent);
         attempt.addLowCardinalityKeyValue(KeyValue.of(RouteObservations.FALLBACK_REASON, reason));
         return Observation.createNotStarted(RouteObservations.ATTEMPT, () -> attempt, registry)
                 .parentObservation(request)
@@ -170,6 +185,43 @@ public final class RequestTrace {
         attempt.stop();
     }
 
+    /**
+     * {@code serve}, a degraded step's answer (empty when it leaves the request to the next step), in a
+     * {@value RouteObservations#DEGRADED} observation under the request, current in its Reactor context. The
+     * step that serves ends its observation before the request's ({@link #ended}).
+     */
+    public <T> Mono<T> degraded(String name, Supplier<Mono<T>> serve) {
+        Observation.Context stepContext = new Observation.Context();
+        stepContext.setContextualName("detour.degraded " + name);
+        stepContext.addLowCardinalityKeyValue(KeyValue.of(RouteObservations.ROUTE, context.route()));
+        stepContext.addLowCardinalityKeyValue(KeyValue.of(RouteObservations.STEP, name));
+        Observation observation = Observation.createNotStarted(RouteObservations.DEGRADED, () -> stepContext, registry)
+                .parentObservation(request)
+                .start();
+        step = observation;
+        Mono<T> served;
+        try {
+            served = serve.get();
+        } catch (RuntimeException e) {
+            stepEnded(observation, "failed", e);
+            throw e;
+        }
+        return served.contextWrite(reactor -> reactor.put(OBSERVATION, observation))
+                .doOnSuccess(answer -> stepEnded(observation, answer == null ? "passed" : "served", null))
+                .doOnError(error -> stepEnded(observation, "failed", error))
+                .doOnCancel(() -> stepEnded(observation, "cancelled", null));
+    }
+
+    private void stepEnded(Observation observation, String outcome, Throwable error) {
+        if (STEP.compareAndSet(this, observation, null)) {
+            observation.lowCardinalityKeyValue(RouteObservations.OUTCOME, outcome);
+            if (error != null) {
+                observation.error(error);
+            }
+            observation.stop();
+        }
+    }
+
     /** The route moved on because of {@code failure}: the next attempts are fallbacks for its kind. */
     public void fellBack(Failure failure) {
         String reason = kind(failure);
@@ -195,6 +247,10 @@ public final class RequestTrace {
      * attempts (added to a stream's earlier executions'; -1 for none); ends the observation unless {@code keepOpen} (a stream whose relay goes on).
      */
     public void ended(String ending, String servedBy, int attempts, Throwable error, boolean keepOpen) {
+        Observation open = step;
+        if (open != null) {
+            stepEnded(open, "degraded".equals(ending) ? "served" : "passed", null);
+        }
         context.addLowCardinalityKeyValue(KeyValue.of(RouteObservations.OUTCOME, ending));
         context.addLowCardinalityKeyValue(KeyValue.of(RouteObservations.SERVED_BY,
                 servedBy != null ? servedBy : RouteObservations.NONE));
@@ -212,9 +268,16 @@ public final class RequestTrace {
         }
     }
 
-    /** Ends the request observation (once). */
+    /** Ends the request observation (once), and the attempt of any stream's answer that was never relayed. */
     public void stop() {
         if (STOPPED.compareAndSet(this, 0, 1)) {
+            if (held != null) {
+                List<Object> unrelayed;
+                synchronized (held) {
+                    unrelayed = List.copyOf(held.keySet());
+                }
+                unrelayed.forEach(this::discarded);
+            }
             if (context.getLowCardinalityKeyValue(RouteObservations.FALLBACK_REASON) == null) {
                 context.addLowCardinalityKeyValue(KeyValue.of(RouteObservations.FALLBACK_REASON, RouteObservations.NONE));
             }

@@ -28,6 +28,7 @@ public final class Started<T> {
     private final List<T> head;
     private final Flux<T> rest;
     private final Splitter<T> upstream;
+    private volatile Runnable whenCancelled;
 
     private Started(List<T> head, Flux<T> rest, Splitter<T> upstream) {
         this.head = head;
@@ -72,6 +73,16 @@ public final class Started<T> {
     /** Cancels the stream (for a started stream nobody will read, e.g. a hedge that came second). */
     public void cancel() {
         upstream.dispose();
+        Runnable hook = whenCancelled;
+        if (hook != null) {
+            whenCancelled = null;
+            hook.run();
+        }
+    }
+
+    /** Runs {@code hook} when the stream is cancelled (a relay's: to end the observation of a stream nobody read). */
+    void whenCancelled(Runnable hook) {
+        this.whenCancelled = hook;
     }
 
     /**

@@ -12,7 +12,6 @@ import dev.detour.core.RouteFailedException;
 import dev.detour.core.internal.Engine;
 import dev.detour.core.internal.RequestTrace;
 import io.micrometer.observation.Observation;
-import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,6 +23,7 @@ import java.util.function.BiFunction;
 import java.util.function.Predicate;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -143,6 +143,7 @@ public final class StreamRoute<I, T> {
         private int count;
         private volatile boolean finished;
         private volatile boolean delivered;
+        private volatile boolean read;
         private String provider;
         private T marker;
         private Failure firstFailure;
@@ -157,22 +158,33 @@ public final class StreamRoute<I, T> {
         }
 
         Mono<Opened<T>> open() {
-            ObservationRegistry observations = ENGINE.observations(route);
-            if (observations == null) {
-                return execute(original, Set.of())
-                        .map(outcome -> new Opened<>(outcome, assembly.apply(original, guarded(segment(outcome, null))), report));
-            }
             return Mono.deferContextual(context -> {
-                trace = RequestTrace.open(observations, route.name(), true, context);
+                trace = ENGINE.streamTrace(route, context);
+                if (trace == null) {
+                    return execute(original, Set.of())
+                            .map(outcome -> new Opened<>(outcome, assembly.apply(original, guarded(segment(outcome, null))), report));
+                }
                 return execute(original, Set.of())
-                        .map(outcome -> new Opened<>(outcome, assembly.apply(original, traced(guarded(segment(outcome, null)))),
-                                report))
+                        .map(outcome -> {
+                            Started<T> started = outcome.value();
+                            started.whenCancelled(() -> unread(started, outcome.provider()));
+                            return new Opened<>(outcome, assembly.apply(original, traced(guarded(segment(outcome, null)))),
+                                    report);
+                        })
                         .doFinally(signal -> {
-                            if (signal != reactor.core.publisher.SignalType.ON_COMPLETE) {
+                            if (signal != SignalType.ON_COMPLETE) {
                                 trace.stop();
                             }
                         });
             });
+        }
+
+        /** An opened stream cancelled before anyone read it: its attempt and request end as such. */
+        private void unread(Started<T> started, String from) {
+            if (!read) {
+                trace.discarded(started);
+                trace.ended("cancelled", from, -1, null, false);
+            }
         }
 
         private Mono<Outcome<Started<T>>> execute(I request, Set<String> skip) {
@@ -188,6 +200,7 @@ public final class StreamRoute<I, T> {
         /** The whole stream, ending the request's observation as it ends. */
         private Flux<T> traced(Flux<T> elements) {
             return elements
+                    .doOnSubscribe(subscription -> read = true)
                     .doOnError(error -> trace.ended(error instanceof MidStreamException failed && failed.deadlineExceeded()
                             ? "deadline_exceeded" : "midstream_failed", provider, -1, error, true))
                     .doOnCancel(() -> trace.ended("cancelled", provider, -1, null, true))
@@ -232,11 +245,15 @@ public final class StreamRoute<I, T> {
                     .concatWith(Mono.defer(() -> finished ? Mono.empty()
                             : Mono.error(new IllegalStateException("stream ended without its final chunk"))))
                     .doFinally(signal -> started.cancel());
-            Observation attempt = trace == null ? null : trace.relayed(started);
-            if (attempt != null) {
-                relayedElements = relayedElements.doOnComplete(() -> RequestTrace.relayEnded(attempt, null, null))
-                        .doOnError(error -> RequestTrace.relayEnded(attempt, finished ? null : Failure.of(error), error))
-                        .doOnCancel(() -> RequestTrace.relayEnded(attempt, null, null));
+            if (trace != null) {
+                Flux<T> untraced = relayedElements;
+                relayedElements = Flux.defer(() -> {
+                    Observation attempt = trace.relayed(started);
+                    return attempt == null ? untraced
+                            : untraced.doOnComplete(() -> RequestTrace.relayEnded(attempt, null, null))
+                                    .doOnError(error -> RequestTrace.relayEnded(attempt, finished ? null : Failure.of(error), error))
+                                    .doOnCancel(() -> RequestTrace.relayEnded(attempt, null, null));
+                });
             }
             return relayedElements
                     .onErrorResume(error -> finished ? Mono.empty() : failed(from, begin, error));

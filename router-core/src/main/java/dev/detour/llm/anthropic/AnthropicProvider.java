@@ -53,7 +53,7 @@ public final class AnthropicProvider extends TransportProvider {
     private AnthropicProvider(Builder builder, AnthropicDialect dialect) {
         super(builder, new Transport(builder.jsonClient(API_KEY_HEADER, "")
                 .headers(h -> h.set(VERSION_HEADER, AnthropicTranslation.API_VERSION)), builder.apiKey(), dialect),
-                ContinuationMode.PREFILL);
+                ContinuationMode.PREFILL, "anthropic");
         this.dialect = dialect;
     }
 

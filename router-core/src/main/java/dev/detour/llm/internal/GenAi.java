@@ -1,28 +1,37 @@
 package dev.detour.llm.internal;
 
 import dev.detour.core.internal.RequestTrace;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.telemetry.RouteObservations;
 import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatProvider;
 import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
+import dev.detour.llm.Json;
 import dev.detour.llm.Usage;
-import dev.detour.llm.anthropic.AnthropicProvider;
 import io.micrometer.common.KeyValue;
 import io.micrometer.observation.Observation;
+import java.net.URI;
+import java.util.Locale;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * OpenTelemetry's GenAI attributes on the attempt observation of an LLM call, when the call runs under
- * one (the router has an observation registry): {@value #OPERATION}, {@value #PROVIDER} (the API's
- * dialect: {@code openai} or {@code anthropic}), {@value #REQUEST_MODEL} (the model the request named),
- * {@value #RESPONSE_MODEL}, {@value #FINISH_REASONS}, {@value #INPUT_TOKENS} and {@value #OUTPUT_TOKENS}.
- * All are high-cardinality keys, span attributes only: a meter made of the attempt observation keeps the
- * same tags for LLM and other providers (Prometheus needs one set of tag names per meter). The engine adds
- * {@code error.type} and, for streams, {@code gen_ai.response.time_to_first_chunk}. No message content.
- * Without an observation, the call is returned as it is; while no router in the JVM observes, without even
- * looking. Internal.
+ * OpenTelemetry's GenAI conventions on the attempt observation of an LLM call, when the call runs under
+ * one (the router has an observation registry). The span is named {@code {gen_ai.operation.name}
+ * {gen_ai.request.model}} ({@code chat gpt-4o-mini}, {@code embeddings text-embedding-3-small}; the
+ * observation's name, its meter's, stays
+ * {@code detour.attempt}); its attributes are {@value #OPERATION}, {@value #PROVIDER} (the provider's
+ * {@linkplain ChatProvider#genAiProvider() well-known name}), {@value #REQUEST_MODEL} (the
+ * {@linkplain ChatProvider#model model the provider asks for}, an alias replaced), {@value #RESPONSE_MODEL},
+ * {@value #FINISH_REASONS}, {@value #INPUT_TOKENS}, {@value #OUTPUT_TOKENS} and Detour's
+ * {@value RouteObservations#CLIENT_MODEL} (the model the caller named). All are high-cardinality keys, span
+ * attributes only: a meter made of the attempt observation keeps the same tags for LLM and other providers
+ * (Prometheus needs one set of tag names per meter). The engine adds {@code error.type} and, for streams,
+ * {@code gen_ai.response.time_to_first_chunk}. Message content ({@value #INPUT_MESSAGES},
+ * {@value #OUTPUT_MESSAGES}, see {@link GenAiMessages}) only when the router
+ * {@linkplain RouteObservations.AttemptContext#captureContent() captures content}. Without an observation,
+ * the call is returned as it is; while no router in the JVM observes, without even looking. Internal.
  */
 public final class GenAi {
 
@@ -33,8 +42,37 @@ public final class GenAi {
     public static final String FINISH_REASONS = "gen_ai.response.finish_reasons";
     public static final String INPUT_TOKENS = "gen_ai.usage.input_tokens";
     public static final String OUTPUT_TOKENS = "gen_ai.usage.output_tokens";
+    public static final String INPUT_MESSAGES = "gen_ai.input.messages";
+    public static final String OUTPUT_MESSAGES = "gen_ai.output.messages";
+
+    private static final String CHAT = "chat";
+    private static final String EMBEDDINGS = "embeddings";
+
+    /** OpenAI-compatible APIs whose host tells the well-known {@code gen_ai.provider.name}, by host suffix. */
+    private static final String[][] HOSTS = {
+            {"openai.azure.com", "azure.ai.openai"}, {"api.openai.com", "openai"}, {"deepseek.com", "deepseek"},
+            {"groq.com", "groq"}, {"x.ai", "x_ai"}, {"mistral.ai", "mistral_ai"}, {"perplexity.ai", "perplexity"},
+            {"generativelanguage.googleapis.com", "gcp.gemini"}, {"aiplatform.googleapis.com", "gcp.vertex_ai"},
+            {"cohere.com", "cohere"}, {"cohere.ai", "cohere"}, {"anthropic.com", "anthropic"}};
 
     private GenAi() {
+    }
+
+    /**
+     * The well-known {@code gen_ai.provider.name} of an OpenAI-compatible API at {@code baseUrl}: its host's
+     * ({@code deepseek}, {@code groq}, {@code azure.ai.openai} …), or {@code openai} (the API's own) for any other.
+     */
+    public static String providerAt(String baseUrl) {
+        String host = URI.create(baseUrl).getHost();
+        if (host != null) {
+            host = host.toLowerCase(Locale.ROOT);
+            for (String[] known : HOSTS) {
+                if (host.equals(known[0]) || host.endsWith("." + known[0])) {
+                    return known[1];
+                }
+            }
+        }
+        return "openai";
     }
 
     /** {@code call}, a whole answer to {@code request} from {@code provider}, described on its attempt's observation. */
@@ -47,8 +85,14 @@ public final class GenAi {
             if (attempt == null) {
                 return call;
             }
-            requested(attempt, request, provider);
-            return call.doOnNext(response -> answered(attempt, response.model(), response.finishReason(), response.usage()));
+            boolean content = requested(attempt, request, provider);
+            return call.doOnNext(response -> {
+                answered(attempt, response.model(), response.finishReason(), response.usage());
+                if (content) {
+                    attempt.highCardinalityKeyValue(OUTPUT_MESSAGES, GenAiMessages.output(
+                            response.json().path("choices").path(0).path("message"), response.finishReason()));
+                }
+            });
         });
     }
 
@@ -62,13 +106,46 @@ public final class GenAi {
             if (attempt == null) {
                 return stream;
             }
-            requested(attempt, request, provider);
+            StringBuilder text = requested(attempt, request, provider) ? new StringBuilder() : null;
             return stream.doOnNext(chunk -> {
                 if (chunk.isMalformed() || chunk.isMarker()) {
                     return;
                 }
-                com.fasterxml.jackson.databind.JsonNode model = chunk.json().get("model");
-                answered(attempt, model != null && model.isTextual() ? model.asText() : null, chunk.finishReason(), chunk.usage());
+                String finishReason = chunk.finishReason();
+                answered(attempt, Json.text(chunk.json(), "model"), finishReason, chunk.usage());
+                if (text != null) {
+                    String part = chunk.content();
+                    if (part != null) {
+                        text.append(part);
+                    }
+                    if (finishReason != null) {
+                        attempt.highCardinalityKeyValue(OUTPUT_MESSAGES, GenAiMessages.output(text, finishReason));
+                    }
+                }
+            });
+        });
+    }
+
+    /**
+     * {@code call}, an embeddings answer (OpenAI's shape) to a request naming model {@code named} and sent as
+     * {@code sent} to {@code provider}, described on its attempt's observation ({@code embeddings <sent>}).
+     */
+    public static Mono<ObjectNode> embeddings(String named, String sent, ChatProvider provider, Mono<ObjectNode> call) {
+        if (!RequestTrace.anyObserving()) {
+            return call;
+        }
+        return Mono.deferContextual(context -> {
+            Observation attempt = attempt(context.getOrDefault(RequestTrace.OBSERVATION, null));
+            if (attempt == null) {
+                return call;
+            }
+            requested(attempt, EMBEDDINGS, named, sent, provider);
+            return call.doOnNext(answer -> {
+                answered(attempt, Json.text(answer, "model"), null, null);
+                Usage usage = Usage.of(answer.get("usage"));
+                if (usage != null) {
+                    attempt.highCardinalityKeyValue(INPUT_TOKENS, Long.toString(usage.promptTokens()));
+                }
             });
         });
     }
@@ -78,12 +155,26 @@ public final class GenAi {
                 && observation.getContext() instanceof RouteObservations.AttemptContext ? observation : null;
     }
 
-    private static void requested(Observation attempt, ChatRequest request, ChatProvider provider) {
-        Observation.Context context = attempt.getContext();
-        context.addHighCardinalityKeyValue(KeyValue.of(OPERATION, "chat"));
-        context.addHighCardinalityKeyValue(KeyValue.of(PROVIDER, provider instanceof AnthropicProvider ? "anthropic" : "openai"));
-        String model = request.model();
-        context.addHighCardinalityKeyValue(KeyValue.of(REQUEST_MODEL, model != null ? model : RouteObservations.NONE));
+    /** Describes a chat request on {@code attempt} and names its span; whether the router captures content. */
+    private static boolean requested(Observation attempt, ChatRequest request, ChatProvider provider) {
+        RouteObservations.AttemptContext context = requested(attempt, CHAT, request.model(), provider.model(request), provider);
+        if (context.captureContent()) {
+            context.addHighCardinalityKeyValue(KeyValue.of(INPUT_MESSAGES, GenAiMessages.input(request.messages())));
+        }
+        return context.captureContent();
+    }
+
+    /** Describes an {@code operation} on {@code attempt} and names its span {@code <operation> <sent>}. */
+    private static RouteObservations.AttemptContext requested(Observation attempt, String operation, String named,
+                                                              String sent, ChatProvider provider) {
+        RouteObservations.AttemptContext context = (RouteObservations.AttemptContext) attempt.getContext();
+        context.setContextualName(sent != null ? operation + " " + sent : operation);
+        context.addHighCardinalityKeyValue(KeyValue.of(OPERATION, operation));
+        context.addHighCardinalityKeyValue(KeyValue.of(PROVIDER, provider.genAiProvider()));
+        context.addHighCardinalityKeyValue(KeyValue.of(REQUEST_MODEL, sent != null ? sent : RouteObservations.NONE));
+        context.addHighCardinalityKeyValue(KeyValue.of(RouteObservations.CLIENT_MODEL,
+                named != null ? named : RouteObservations.NONE));
+        return context;
     }
 
     private static void answered(Observation attempt, String model, String finishReason, Usage usage) {

@@ -20,13 +20,21 @@ public abstract class TransportProvider implements ChatProvider {
     private final String baseUrl;
     private final Transport transport;
     private final ContinuationMode continuation;
+    private final String model;
+    private final String genAiProvider;
 
-    /** A provider built by {@code builder}, calling through {@code transport}; {@code continuation} unless the builder set one. */
-    protected TransportProvider(ProviderBuilder<?> builder, Transport transport, ContinuationMode continuation) {
+    /**
+     * A provider built by {@code builder}, calling through {@code transport}; {@code continuation} and
+     * {@code genAiProvider} (its {@code gen_ai.provider.name}) unless the builder set them.
+     */
+    protected TransportProvider(ProviderBuilder<?> builder, Transport transport, ContinuationMode continuation,
+                                String genAiProvider) {
         this.name = builder.name();
         this.baseUrl = builder.settings().baseUrl();
         this.transport = transport;
         this.continuation = builder.continuationOr(continuation);
+        this.model = builder.model();
+        this.genAiProvider = builder.genAiProviderOr(genAiProvider);
     }
 
     @Override
@@ -54,6 +62,17 @@ public abstract class TransportProvider implements ChatProvider {
     @Override
     public final ContinuationMode continuation() {
         return continuation;
+    }
+
+    @Override
+    public final String genAiProvider() {
+        return genAiProvider;
+    }
+
+    /** The builder's model, which replaces the request's, or the request's. */
+    @Override
+    public final String model(ChatRequest request) {
+        return model != null ? model : request.model();
     }
 
     /** The name and base URL; never the key. */

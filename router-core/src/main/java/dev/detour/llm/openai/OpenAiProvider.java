@@ -7,6 +7,7 @@ import dev.detour.llm.Json;
 import dev.detour.llm.ContinuationMode;
 import dev.detour.llm.HttpSettings;
 import dev.detour.llm.ProviderBuilder;
+import dev.detour.llm.internal.GenAi;
 import dev.detour.llm.internal.HttpFailures;
 import dev.detour.llm.internal.Transport;
 import dev.detour.llm.internal.TransportProvider;
@@ -34,7 +35,7 @@ public final class OpenAiProvider extends TransportProvider {
     private OpenAiProvider(Builder builder) {
         super(builder, new Transport(builder.jsonClient(HttpHeaderNames.AUTHORIZATION, "Bearer "), builder.apiKey(),
                 new OpenAiDialect(builder.model())),
-                ContinuationMode.INSTRUCTION);
+                ContinuationMode.INSTRUCTION, GenAi.providerAt(builder.settings().baseUrl()));
         this.model = builder.model();
     }
 
@@ -45,7 +46,8 @@ public final class OpenAiProvider extends TransportProvider {
      * with a {@code data} array a malformed answer.
      */
     public Mono<ObjectNode> embeddings(ObjectNode request) {
-        return Mono.defer(() -> {
+        String named = Json.text(request, "model");
+        return GenAi.embeddings(named, model != null ? model : named, this, Mono.defer(() -> {
             ObjectNode body = request.deepCopy();
             if (model != null) {
                 body.put("model", model);
@@ -62,7 +64,7 @@ public final class OpenAiProvider extends TransportProvider {
                 throw HttpFailures.malformed("embeddings answer has no 'data' array");
             }
             return json;
-        });
+        }));
     }
 
     /** A builder of a provider named {@code name} reached by {@code settings}. */

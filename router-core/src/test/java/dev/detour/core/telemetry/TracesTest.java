@@ -19,6 +19,8 @@ import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
 import dev.detour.llm.ChatStreams;
 import dev.detour.llm.Usage;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
@@ -205,11 +207,12 @@ class TracesTest {
 
         StepVerifier.create(chat.stream(ChatRequest.user("alias", "hi"))).thenConsumeWhile(chunk -> true).verifyComplete();
 
-        SpanData attempt = spans.named("detour.attempt llm");
+        SpanData attempt = spans.named("chat alias");
         System.out.println("A streamed LLM attempt:\n" + spans.tree());
         assertThat(Spans.attribute(attempt, "gen_ai.operation.name")).isEqualTo("chat");
         assertThat(Spans.attribute(attempt, "gen_ai.provider.name")).isEqualTo("openai");
         assertThat(Spans.attribute(attempt, "gen_ai.request.model")).isEqualTo("alias");
+        assertThat(Spans.attribute(attempt, "detour.provider")).isEqualTo("llm");
         assertThat(Spans.attribute(attempt, "gen_ai.response.model")).isEqualTo("model-2026");
         assertThat(Spans.attribute(attempt, "gen_ai.response.finish_reasons")).isEqualTo("stop");
         assertThat(Spans.attribute(attempt, "gen_ai.usage.input_tokens")).isEqualTo("12");
@@ -217,5 +220,88 @@ class TracesTest {
         assertThat(Spans.attribute(attempt, "gen_ai.response.time_to_first_chunk")).isNotNull();
         assertThat(Spans.attribute(attempt, "error.type")).isEqualTo("none");
         assertThat(spans.tree()).doesNotContain("Hello").doesNotContain("world");
+    }
+
+    @Test
+    void eachDegradedStepTriedIsASpanUnderTheRequestAndTheHandOffRunsInIts() {
+        Map<String, String> handOffHeaders = new ConcurrentHashMap<>();
+        Provider<String, String> a = Provider.of("a", (request, context) -> Mono.error(ProviderException.status(503, "busy")));
+        Route<String, String> route = router.<String, String>route("r").tier(Tier.of(a))
+                .lastKnownGood(request -> request, ms(60_000))
+                .handOff((request, trail, context) -> Mono.deferContextual(reactor -> {
+                    Observation current = reactor.getOrDefault(ObservationThreadLocalAccessor.KEY, null);
+                    handOffHeaders.put("current", current == null ? "none" : current.getContext().getContextualName());
+                    return Mono.just("a person's answer");
+                }))
+                .defaultAnswer("fixed")
+                .build();
+
+        StepVerifier.create(route.call("x")).expectNext("a person's answer").verifyComplete();
+
+        System.out.println("Degraded steps:\n" + spans.tree());
+        assertThat(spans.tree("detour.outcome", "detour.step", "detour.served_by")).isEqualTo("""
+                detour.request r detour.outcome=degraded detour.served_by=hand-off
+                  detour.attempt a [ERROR] detour.outcome=failure
+                  detour.degraded last-known-good detour.outcome=passed detour.step=last-known-good
+                  detour.degraded hand-off detour.outcome=served detour.step=hand-off
+                """);
+        assertThat(handOffHeaders).containsEntry("current", "detour.degraded hand-off");
+        SpanData request = spans.named("detour.request r");
+        assertThat(spans.named("detour.degraded hand-off").getEndEpochNanos()).isLessThanOrEqualTo(request.getEndEpochNanos());
+    }
+
+    @Test
+    void aDefaultAnswerIsASpanServedAtOnceAndItsMeterDoesNotClashWithRouteMetrics() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        spans.registry.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
+        Router metered = Router.builder().listener(new RouteMetrics(meters)).observationRegistry(spans.registry).build();
+        Provider<String, String> a = Provider.of("a", (request, context) -> Mono.error(ProviderException.status(503, "busy")));
+        Route<String, String> route = metered.<String, String>route("r").tier(Tier.of(a)).defaultAnswer("fixed").build();
+
+        StepVerifier.create(route.call("x")).expectNext("fixed").verifyComplete();
+
+        assertThat(meters.find("detour.degraded").counter()).isNotNull();
+        assertThat(meters.find(RouteObservations.DEGRADED).tag(RouteObservations.STEP, "default").timer()).isNotNull();
+
+        assertThat(spans.tree("detour.outcome", "detour.served_by")).isEqualTo("""
+                detour.request r detour.outcome=degraded detour.served_by=default
+                  detour.attempt a [ERROR] detour.outcome=failure
+                  detour.degraded default detour.outcome=served
+                """);
+    }
+
+    @Test
+    void anOpenedStreamCancelledUnreadEndsItsAttemptAndRequestSpans() {
+        PublisherProbe<String> upstream = PublisherProbe.of(Flux.just("Hel", "lo").concatWith(Flux.never()));
+        Route<String, Started<String>> route = router.<String, Started<String>>route("chat")
+                .tier(Tier.of(Provider.of("a", (request, context) -> Started.of(upstream.flux()))))
+                .build();
+        StreamRoute<String, String> chat = StreamRoute.of(route).build();
+
+        StreamRoute.Opened<String> opened = chat.open("hi").block(Duration.ofSeconds(5));
+        assertThat(spans.spans()).isEmpty();
+        opened.cancel();
+
+        upstream.assertWasCancelled();
+        assertThat(spans.tree(KEYS)).isEqualTo("""
+                detour.request chat detour.fallback.reason=none detour.outcome=cancelled detour.served_by=a
+                  detour.attempt a detour.attempt.role=first detour.failure.kind=none detour.fallback.reason=none detour.outcome=discarded
+                """);
+    }
+
+    @Test
+    void anOpenedStreamReadToTheEndIsNotEndedAgainWhenItsUpstreamIsCancelled() {
+        Route<String, Started<String>> route = router.<String, Started<String>>route("chat")
+                .tier(Tier.of(Provider.of("a", (request, context) -> Started.of(Flux.just("Hel", "lo")))))
+                .build();
+        StreamRoute.Opened<String> opened = StreamRoute.of(route).build().open("hi").block(Duration.ofSeconds(5));
+
+        StepVerifier.create(opened.elements()).expectNext("Hel", "lo").verifyComplete();
+        opened.cancel();
+
+        assertThat(spans.tree(KEYS)).isEqualTo("""
+                detour.request chat detour.fallback.reason=none detour.outcome=served detour.served_by=a
+                  detour.attempt a detour.attempt.role=first detour.failure.kind=none detour.fallback.reason=none detour.outcome=success
+                """);
     }
 }

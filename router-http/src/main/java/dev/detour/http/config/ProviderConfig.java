@@ -28,11 +28,14 @@ import java.util.Objects;
  * @param continuation       how it continues an answer another provider's stream cut off:
  *                           {@code prefill}, {@code instruction} or {@code none}; {@code null} for its
  *                           type's default ({@code prefill} for anthropic, {@code instruction} for openai)
+ * @param genAiProvider      what its spans call it ({@code gen_ai.provider.name}, e.g. {@code azure.ai.openai});
+ *                           {@code null} for what its type and base URL tell ({@code anthropic}; for openai the
+ *                           host's well-known name, else {@code openai})
  */
 public record ProviderConfig(String name, String type, String baseUrl, String apiKeyEnv, String model,
                              Double weight, Double costPerCall, Double costPerInputToken,
                              Double costPerOutputToken, Integer maxConnections, Duration maxIdleTime,
-                             Map<String, String> headers, String continuation) {
+                             Map<String, String> headers, String continuation, String genAiProvider) {
 
     /** The kinds of provider. */
     public enum Type {
@@ -65,10 +68,10 @@ public record ProviderConfig(String name, String type, String baseUrl, String ap
     /** A provider with every number set. */
     public ProviderConfig(String name, String type, String baseUrl, String apiKeyEnv, String model, double weight,
                           double costPerCall, double costPerInputToken, double costPerOutputToken, int maxConnections,
-                          Duration maxIdleTime, Map<String, String> headers, String continuation) {
+                          Duration maxIdleTime, Map<String, String> headers, String continuation, String genAiProvider) {
         this(name, type, baseUrl, apiKeyEnv, model, Double.valueOf(weight), Double.valueOf(costPerCall),
                 Double.valueOf(costPerInputToken), Double.valueOf(costPerOutputToken), Integer.valueOf(maxConnections),
-                maxIdleTime, headers, continuation);
+                maxIdleTime, headers, continuation, genAiProvider);
     }
 
     /** Its type. */

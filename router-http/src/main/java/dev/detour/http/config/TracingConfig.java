@@ -6,13 +6,17 @@ package dev.detour.http.config;
  * Off unless a {@code tracing} section names an endpoint; off, no observation is made at all.
  *
  * @param otlpEndpoint where spans are sent, OTLP over HTTP (e.g. {@code http://collector:4318/v1/traces})
- * @param sampleRatio  the share of traces started here that are kept, from 0 to 1 (1 unless set); a
- *                     client's sampled flag is followed
+ * @param sampleRatio    the share of traces started here that are kept, from 0 to 1 (1 unless set); a
+ *                       client's sampled flag is followed
+ * @param captureContent whether LLM attempts' spans record the messages sent and received
+ *                       ({@code gen_ai.input.messages}, {@code gen_ai.output.messages}); false unless set, as
+ *                       prompts and answers may hold personal data
  */
-public record TracingConfig(String otlpEndpoint, Double sampleRatio) {
+public record TracingConfig(String otlpEndpoint, Double sampleRatio, Boolean captureContent) {
 
-    /** Takes the default ratio unless set. */
+    /** Takes the defaults unless set. */
     public TracingConfig {
         sampleRatio = sampleRatio != null ? sampleRatio : 1.0;
+        captureContent = captureContent != null && captureContent;
     }
 }

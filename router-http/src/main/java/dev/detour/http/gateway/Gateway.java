@@ -76,26 +76,22 @@ public final class Gateway {
      * metrics in {@code registry}, the latest events in {@code events}.
      */
     public static Router router(BreakerConfig breaker, MeterRegistry registry, RecentEvents events) {
-        return router(breaker, registry, events, ObservationRegistry.NOOP);
-    }
-
-    /** {@link #router(BreakerConfig, MeterRegistry, RecentEvents)}, observing requests and attempts in {@code observations}. */
-    public static Router router(BreakerConfig breaker, MeterRegistry registry, RecentEvents events,
-                                ObservationRegistry observations) {
-        return router(breaker, registry, events, observations, null);
+        return router(breaker, registry, events, ObservationRegistry.NOOP, false, null);
     }
 
     /**
-     * {@link #router(BreakerConfig, MeterRegistry, RecentEvents, ObservationRegistry)}, counting spend caps and
+     * {@link #router(BreakerConfig, MeterRegistry, RecentEvents)}, observing requests and attempts in
+     * {@code observations}, LLM attempts with their messages when {@code captureContent}, counting spend caps and
      * per-key limits in {@code counters} (in memory when null).
      */
     public static Router router(BreakerConfig breaker, MeterRegistry registry, RecentEvents events,
-                                ObservationRegistry observations, Counters counters) {
+                                ObservationRegistry observations, boolean captureContent, Counters counters) {
         Router.Builder router = Router.builder()
                 .breaker(breaker.policy())
                 .listener(new RouteMetrics(registry))
                 .listener(events)
-                .observationRegistry(observations);
+                .observationRegistry(observations)
+                .captureContent(captureContent);
         if (counters != null) {
             router.counters(counters);
         }
@@ -240,7 +236,7 @@ public final class Gateway {
         };
     }
 
-    /** Sets on {@code builder} what {@code provider} sets: its key, model and continuation. */
+    /** Sets on {@code builder} what {@code provider} sets: its key, model, continuation and GenAI provider name. */
     private static <B extends ProviderBuilder<B>> B configure(B builder, ProviderConfig provider, ApiKey key) {
         if (key != null) {
             builder.apiKey(key);
@@ -250,6 +246,9 @@ public final class Gateway {
         }
         if (provider.continuationMode() != null) {
             builder.continuation(provider.continuationMode());
+        }
+        if (provider.genAiProvider() != null) {
+            builder.genAiProvider(provider.genAiProvider());
         }
         return builder;
     }

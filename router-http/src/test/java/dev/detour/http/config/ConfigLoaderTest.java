@@ -56,7 +56,7 @@ class ConfigLoaderTest {
         assertThat(config.providers().keySet()).containsExactly("openai", "anthropic", "local", "weather");
         assertThat(config.providers().get("openai")).isEqualTo(new ProviderConfig("openai", "openai",
                 "https://api.openai.com/v1", "OPENAI_API_KEY", "gpt-4o-mini", 1, 0, 0.00000015, 0, 256,
-                Duration.ofSeconds(30), Map.of(), null));
+                Duration.ofSeconds(30), Map.of(), null, null));
         ProviderConfig anthropic = config.providers().get("anthropic");
         assertThat(anthropic.type()).isEqualTo("anthropic");
         assertThat(anthropic.model()).isEqualTo("claude-3-5-haiku-latest");
@@ -129,7 +129,7 @@ class ConfigLoaderTest {
         assertThat(config.jsonRoutes().get(0).deadline()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.jsonRoutes().get(0).lastKnownGood()).isNull();
         assertThat(config.providers().get("weather")).isEqualTo(new ProviderConfig("weather", "http",
-                "https://api.weather.example", null, null, 1, 0, 0, 0, 256, Duration.ofSeconds(30), Map.of(), null));
+                "https://api.weather.example", null, null, 1, 0, 0, 0, 256, Duration.ofSeconds(30), Map.of(), null, null));
     }
 
     @Test
@@ -187,7 +187,7 @@ class ConfigLoaderTest {
                 Duration.ofSeconds(2), 0.8));
         assertThat(config.providers().get("groq")).isEqualTo(new ProviderConfig("groq", "openai",
                 "https://api.groq.com/openai/v1", "GROQ_API_KEY", null, 3, 0.001, 0, 0.000002, 8, Duration.ofHours(1),
-                Map.of("X-Org", "acme", "X-Retries", "0"), null));
+                Map.of("X-Org", "acme", "X-Retries", "0"), null, null));
         assertThat(config.providers().get("weather").baseUrl()).isEqualTo("http://weather.internal:8081");
 
         RouteConfig cheap = config.routes().get(0);

@@ -148,6 +148,6 @@ class ConfigSchemaTest {
                 .hasMessage("path-prefix: '/healthz' would hide the router's own /healthz paths");
         assertThat(new TierConfig(List.of("a"), null, "Round_Robin", null, null).balance()).isEqualTo("round-robin");
         assertThat(new ProviderConfig("p", "OpenAI", "https://p.example", null, null, null, null, null, null, null, null,
-                Map.of(), null).type()).isEqualTo("openai");
+                Map.of(), null, null).type()).isEqualTo("openai");
     }
 }
