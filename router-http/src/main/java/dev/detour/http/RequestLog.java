@@ -6,25 +6,28 @@ import dev.detour.llm.Json;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One JSON line per request (route, served-by, attempts, fallback reason, latency …), written by a
  * background thread so that no event loop ever waits on the console, nor spends its time formatting:
  * a line is handed over as it was filled and written out (its time stamp formatted, its JSON encoded)
- * on that thread, in batches. Lines beyond the queue's capacity are dropped and counted rather than
- * slowing requests. Lines hold no secrets: no headers, no bodies.
+ * on that thread, in batches. The queue takes a line without a lock (an event loop never parks on it);
+ * lines beyond its capacity are dropped and counted rather than slowing requests. Lines hold no secrets:
+ * no headers, no bodies.
  */
 public final class RequestLog implements AutoCloseable {
 
+    private static final int CAPACITY = 8192;
     private static final int BATCH = 256;
+    private static final long IDLE_NANOS = 20_000_000L;
 
-    private final BlockingQueue<ObjectNode> lines = new ArrayBlockingQueue<>(8192);
+    private final Queue<ObjectNode> lines = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
     private final Thread writer;
     private volatile boolean open = true;
@@ -45,9 +48,12 @@ public final class RequestLog implements AutoCloseable {
 
     /** Queues a line, which its caller no longer touches; never blocks. */
     public void write(ObjectNode line) {
-        if (!open || !lines.offer(line)) {
+        if (!open || queued.incrementAndGet() > CAPACITY) {
+            queued.decrementAndGet();
             dropped.incrementAndGet();
+            return;
         }
+        lines.offer(line);
     }
 
     /** Lines dropped because the queue was full. */
@@ -56,26 +62,21 @@ public final class RequestLog implements AutoCloseable {
     }
 
     private void drain(PrintStream out) {
-        List<ObjectNode> batch = new ArrayList<>(BATCH);
         StringBuilder text = new StringBuilder();
-        try {
-            while (open || !lines.isEmpty()) {
-                ObjectNode line = lines.poll(200, TimeUnit.MILLISECONDS);
-                if (line == null) {
-                    continue;
-                }
-                batch.add(line);
-                lines.drainTo(batch, BATCH - 1);
-                for (ObjectNode queued : batch) {
-                    text.append(text(queued)).append(System.lineSeparator());
-                }
-                batch.clear();
+        while (open || !lines.isEmpty()) {
+            int batched = 0;
+            for (ObjectNode line = lines.poll(); line != null; line = batched < BATCH ? lines.poll() : null) {
+                queued.decrementAndGet();
+                text.append(text(line)).append(System.lineSeparator());
+                batched++;
+            }
+            if (batched > 0) {
                 out.print(text);
                 out.flush();
                 text.setLength(0);
+            } else {
+                LockSupport.parkNanos(IDLE_NANOS);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
         out.flush();
     }
