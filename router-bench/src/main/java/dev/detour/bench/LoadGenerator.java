@@ -214,6 +214,11 @@ public final class LoadGenerator implements AutoCloseable {
         return error.getCause() != null && error.getCause() != error ? errorKind(error.getCause()) : name;
     }
 
+    /** Where the progress line goes, or null. */
+    PrintStream progress() {
+        return progress;
+    }
+
     /** Closes the connection pool and the event loops; call it from a main or test thread. */
     @Override
     public void close() {

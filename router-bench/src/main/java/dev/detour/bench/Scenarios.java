@@ -50,6 +50,8 @@ final class Scenarios {
                     "timeout: 1s, retry: { attempts: 2, backoff: 20ms }");
             case "streaming" -> streaming();
             case "max-rate" -> maxRate();
+            case "library" -> new LibraryScenario(options, generator.progress()).run();
+            case "tracing" -> new TracingScenario(options, generator).run();
             default -> throw new IllegalArgumentException("unknown scenario " + name);
         };
     }

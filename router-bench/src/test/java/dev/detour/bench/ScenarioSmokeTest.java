@@ -56,6 +56,11 @@ class ScenarioSmokeTest {
                 "p99_secondary_alone_ms");
         assertThat(figures(json, "streaming")).contains("added_ttft_p99_ms", "added_gap_p99_ms");
         assertThat(figures(json, "max-rate")).contains("max_rate_direct", "max_rate_routed");
+        assertThat(figures(json, "library")).contains("healthy_detour_added_p50_us", "healthy_resilience4j_added_bytes_per_call",
+                "healthy_reactor_added_p90_us", "healthy_detour_to_resilience4j_bytes_per_call", "down_detour_added_p50_us",
+                "down_detour_to_resilience4j_p50");
+        assertThat(figures(json, "tracing")).contains("off_bytes_per_request", "ratio_1.0_added_p50_ms",
+                "ratio_1.0_added_bytes_per_request", "ratio_0.1_added_p99_ms");
     }
 
     @Test

@@ -10,17 +10,27 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public final class ChatResponse {
 
     private final ObjectNode json;
+    private final byte[] body;
 
-    private ChatResponse(ObjectNode json) {
+    private ChatResponse(ObjectNode json, byte[] body) {
         this.json = json;
+        this.body = body;
     }
 
     /** Wraps an OpenAI {@code chat.completion} object; it must have a {@code choices} array. */
     public static ChatResponse of(ObjectNode json) {
+        return of(json, null);
+    }
+
+    /**
+     * Wraps an OpenAI {@code chat.completion} object read from {@code body}, its JSON text as received (null when
+     * there is none), which {@link #bytes()} then gives as it is instead of writing the object again.
+     */
+    public static ChatResponse of(ObjectNode json, byte[] body) {
         if (!json.path("choices").isArray()) {
             throw new InvalidChatException("answer has no 'choices' array");
         }
-        return new ChatResponse(json);
+        return new ChatResponse(json, body);
     }
 
     /** An answer with one assistant message. */
@@ -37,7 +47,15 @@ public final class ChatResponse {
         if (usage != null) {
             json.set("usage", usage.toJson());
         }
-        return new ChatResponse(json);
+        return new ChatResponse(json, null);
+    }
+
+    /**
+     * The answer as JSON text: the bytes it was read from when it has them (not to be changed), else
+     * {@link #json()} written.
+     */
+    public byte[] bytes() {
+        return body != null ? body : Json.bytes(json);
     }
 
     /** The model that answered. */

@@ -191,11 +191,16 @@ final class ClientEdges {
                     "HTTP/" + request.protocolVersion().majorVersion() + " is not served here; use HTTP/1.1");
         }
         String uri = request.uri();
+        boolean plain = true;
         for (int i = 0; i < uri.length(); i++) {
             char c = uri.charAt(i);
             if (c <= 0x20 || c >= 0x7f) {
                 return badTarget();
             }
+            plain &= plainPathChar(c);
+        }
+        if (plain && uri.startsWith("/") && !uri.startsWith("//")) {
+            return null;
         }
         try {
             new URI(uri);
@@ -203,6 +208,12 @@ final class ClientEdges {
             return badTarget();
         }
         return null;
+    }
+
+    /** A character any path may hold as it is (RFC 3986 unreserved, or {@code /}): a target of only these, not {@code //…}, is a URI. */
+    private static boolean plainPathChar(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '/' || c == '-' || c == '.'
+                || c == '_' || c == '~';
     }
 
     private static ApiError badTarget() {

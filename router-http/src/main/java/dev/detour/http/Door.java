@@ -36,8 +36,8 @@ abstract class Door {
     /** The canonical request for a body that is a JSON object. */
     abstract ChatRequest request(ObjectNode body);
 
-    /** The answer's body. */
-    abstract JsonNode answer(ChatResponse response);
+    /** The answer's body, as JSON text. */
+    abstract byte[] answer(ChatResponse response);
 
     /** The events of a stream of {@code chunks}, its end included; a failover marker becomes a comment unless {@code chunkMarker}. */
     abstract Flux<SseFrame> events(Flux<ChatChunk> chunks, boolean chunkMarker);
@@ -72,8 +72,8 @@ abstract class Door {
         }
 
         @Override
-        JsonNode answer(ChatResponse response) {
-            return response.json();
+        byte[] answer(ChatResponse response) {
+            return response.bytes();
         }
 
         @Override
@@ -111,8 +111,8 @@ abstract class Door {
         }
 
         @Override
-        JsonNode answer(ChatResponse response) {
-            return AnthropicDoor.message(response);
+        byte[] answer(ChatResponse response) {
+            return Json.bytes(AnthropicDoor.message(response));
         }
 
         /** Anthropic's events; the failover marker is always a comment (Anthropic's events have no place for it). */

@@ -143,7 +143,11 @@ final class Exchanges {
 
     /** Sends {@code body} as JSON with {@code status}. */
     static Mono<Void> json(HttpServerResponse response, HttpResponseStatus status, JsonNode body) {
-        byte[] bytes = Json.bytes(body);
+        return json(response, status, Json.bytes(body));
+    }
+
+    /** Sends {@code bytes}, JSON text, with {@code status}. */
+    static Mono<Void> json(HttpServerResponse response, HttpResponseStatus status, byte[] bytes) {
         return response.status(status)
                 .header(HttpHeaderNames.CONTENT_TYPE, JSON)
                 .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(bytes.length))

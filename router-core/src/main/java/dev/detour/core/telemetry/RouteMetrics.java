@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Timer;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Records route events in Micrometer; add it to a router with
@@ -57,6 +58,8 @@ public final class RouteMetrics implements RouteListener {
     private final Meter.MeterProvider<Counter> skipped;
     private final MeterRegistry registry;
     private final ConcurrentHashMap<String, AtomicInteger> breakerStates = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<AttemptKey, AttemptMeters> attempts = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicReferenceArray<Counter>> endings = new ConcurrentHashMap<>();
 
     /** Metrics recorded in {@code registry}. */
     public RouteMetrics(MeterRegistry registry) {
@@ -86,10 +89,9 @@ public final class RouteMetrics implements RouteListener {
     public void onEvent(RouteEvent event) {
         if (event instanceof RouteEvent.AttemptEnded ended) {
             Attempt attempt = ended.attempt();
-            String result = result(attempt);
-            calls.withTags("route", ended.route(), "provider", attempt.provider(), "result", result).increment();
-            latency.withTags("route", ended.route(), "provider", attempt.provider(), "result", result)
-                    .record(attempt.duration());
+            AttemptMeters meters = attemptMeters(new AttemptKey(ended.route(), attempt.provider(), result(attempt)));
+            meters.calls.increment();
+            meters.latency.record(attempt.duration());
         } else if (event instanceof RouteEvent.Retrying retrying) {
             retries.withTags("route", retrying.route(), "provider", retrying.failed().provider(),
                     "reason", KIND_TAGS[retrying.failed().failure().kind().ordinal()]).increment();
@@ -99,7 +101,7 @@ public final class RouteMetrics implements RouteListener {
         } else if (event instanceof RouteEvent.Hedged hedged) {
             hedges.withTags("route", hedged.route(), "provider", hedged.provider(), "hedge", hedged.hedge()).increment();
         } else if (event instanceof RouteEvent.Ended ended) {
-            requests.withTags("route", ended.route(), "ending", ENDING_TAGS[ended.ending().ordinal()]).increment();
+            requestCounter(ended.route(), ended.ending()).increment();
             if (ended.degraded() != null) {
                 degraded.withTags("route", ended.route(), "kind", DEGRADED_TAGS[ended.degraded().kind().ordinal()])
                         .increment();
@@ -118,6 +120,37 @@ public final class RouteMetrics implements RouteListener {
             transitions.withTags("provider", changed.provider(), "to", STATE_TAGS[changed.to().ordinal()]).increment();
             breakerState(changed.provider()).set(changed.to().ordinal());
         }
+    }
+
+    /** A route's attempts on a provider with a result: the tags of {@code detour.calls} and {@code detour.attempt.latency}. */
+    private record AttemptKey(String route, String provider, String result) {
+    }
+
+    private record AttemptMeters(Counter calls, Timer latency) {
+    }
+
+    /** The meters of {@code key}, looked up in the registry once (tags are built and sorted per lookup). */
+    private AttemptMeters attemptMeters(AttemptKey key) {
+        AttemptMeters meters = attempts.get(key);
+        if (meters != null) {
+            return meters;
+        }
+        return attempts.computeIfAbsent(key, k -> new AttemptMeters(
+                calls.withTags("route", k.route(), "provider", k.provider(), "result", k.result()),
+                latency.withTags("route", k.route(), "provider", k.provider(), "result", k.result())));
+    }
+
+    private Counter requestCounter(String route, RouteEvent.Ending ending) {
+        AtomicReferenceArray<Counter> counters = endings.get(route);
+        if (counters == null) {
+            counters = endings.computeIfAbsent(route, r -> new AtomicReferenceArray<>(ENDING_TAGS.length));
+        }
+        Counter counter = counters.get(ending.ordinal());
+        if (counter == null) {
+            counter = requests.withTags("route", route, "ending", ENDING_TAGS[ending.ordinal()]);
+            counters.set(ending.ordinal(), counter);
+        }
+        return counter;
     }
 
     private AtomicInteger breakerState(String provider) {

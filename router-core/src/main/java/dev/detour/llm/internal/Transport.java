@@ -7,6 +7,8 @@ import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Objects;
 import java.util.function.BiFunction;
 import reactor.core.publisher.Flux;
@@ -28,6 +30,7 @@ public final class Transport {
     private static final byte[] NO_BODY = new byte[0];
 
     private final HttpClient http;
+    private final HttpClient.RequestSender chat;
     private final ApiKey key;
     private final Dialect dialect;
 
@@ -36,6 +39,27 @@ public final class Transport {
         this.http = Objects.requireNonNull(http, "http");
         this.key = key;
         this.dialect = Objects.requireNonNull(dialect, "dialect");
+        this.chat = poster(http, dialect.path());
+    }
+
+    /**
+     * A POST to {@code path} below the client's base URL, given as an absolute URI, which the client takes as it
+     * is, rather than a string it would join and parse again for every request; the string when the two do not
+     * make an absolute URI with a host.
+     */
+    private static HttpClient.RequestSender poster(HttpClient http, String path) {
+        String base = http.configuration().baseUrl();
+        if (base != null) {
+            try {
+                URI uri = new URI((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path);
+                if (uri.isAbsolute() && uri.getHost() != null) {
+                    return http.post().uri(uri);
+                }
+            } catch (URISyntaxException e) {
+                // the client reports it, as before, when the request is made
+            }
+        }
+        return http.post().uri(path);
     }
 
     /** Sends {@code request}, not streamed, and decodes the whole answer. */
@@ -97,7 +121,7 @@ public final class Transport {
 
     private HttpClient.ResponseReceiver<?> post(ChatRequest request) {
         byte[] body = dialect.encode(request);
-        return http.post().uri(dialect.path()).send(Mono.fromCallable(() -> Unpooled.wrappedBuffer(body)));
+        return chat.send(Mono.fromCallable(() -> Unpooled.wrappedBuffer(body)));
     }
 
     /** A 2xx answer to a stream request that is not a stream: its error object, or malformed. */

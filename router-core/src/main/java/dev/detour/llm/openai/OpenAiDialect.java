@@ -59,7 +59,7 @@ final class OpenAiDialect implements Dialect {
         try {
             ObjectNode json = Json.object(body, "answer");
             rejectErrorObject(json);
-            return ChatResponse.of(json);
+            return ChatResponse.of(json, body);
         } catch (InvalidChatException e) {
             throw HttpFailures.malformed(e.getMessage());
         }

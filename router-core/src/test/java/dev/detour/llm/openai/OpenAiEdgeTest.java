@@ -2,6 +2,7 @@ package dev.detour.llm.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.AttemptContext;
 import dev.detour.core.Failure;
 import dev.detour.core.Provider;
@@ -13,8 +14,10 @@ import dev.detour.core.policy.FailureKind;
 import dev.detour.core.policy.RetryPolicy;
 import dev.detour.llm.ApiKey;
 import dev.detour.llm.ChatRequest;
+import dev.detour.llm.ChatResponse;
 import dev.detour.llm.HttpSettings;
 import dev.detour.llm.internal.HttpFailures;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -55,6 +58,27 @@ class OpenAiEdgeTest {
                 assertThat(openai.stream(ChatRequest.user("m", "hi"), CONTEXT).collectList().block(Duration.ofSeconds(5))).hasSize(2);
             }
             assertThat(connections.get()).as("one connection per stream would be 20").isLessThan(10);
+        } finally {
+            server.disposeNow();
+        }
+    }
+
+    @Test
+    void anAnswerIsPassedOnAsTheBytesItCameIn() {
+        String body = "{ \"id\": \"1\", \"choices\": [ { \"index\": 0, \"message\": { \"role\": \"assistant\","
+                + " \"content\": \"caf\\u00e9\" }, \"finish_reason\": \"stop\" } ], \"x_vendor\": 1.50 }";
+        DisposableServer server = serve(200, "application/json", body, new AtomicInteger());
+        try {
+            // a base URL with a trailing slash still reaches /v1/chat/completions (the only route the server has)
+            OpenAiProvider openai = OpenAiProvider.builder("openai", HttpSettings.of("http://127.0.0.1:" + server.port() + "/v1/"))
+                    .build();
+            ChatResponse answer = openai.call(ChatRequest.user("m", "hi"), CONTEXT).block(Duration.ofSeconds(5));
+            assertThat(answer.content()).isEqualTo("caf\u00e9");
+            assertThat(new String(answer.bytes(), StandardCharsets.UTF_8)).as("not re-serialised").isEqualTo(body);
+            ChatResponse built = ChatResponse.of((ObjectNode) answer.json());
+            assertThat(new String(built.bytes(), StandardCharsets.UTF_8)).as("an answer built here is written")
+                    .isEqualTo("{\"id\":\"1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"caf\u00e9\"},"
+                            + "\"finish_reason\":\"stop\"}],\"x_vendor\":1.5}");
         } finally {
             server.disposeNow();
         }
