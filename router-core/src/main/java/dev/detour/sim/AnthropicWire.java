@@ -87,19 +87,45 @@ final class AnthropicWire extends Wire {
             checkSignatures(message.path("content"), "messages." + i);
         }
         boolean thinking = thinking(request.path("thinking"), maxTokens);
-        Continuation continuation = continuation(messages);
-        if (thinking && continuation != null && continuation.prefill()
-                && !"thinking".equals(messages.get(messages.size() - 1).path("content").path(0).path("type").asText())) {
-            throw new InvalidChatException("messages." + (messages.size() - 1) + ".content.0.type: Expected `thinking` or "
-                    + "`redacted_thinking`, but found `text`. When `thinking` is enabled, a final `assistant` message must "
-                    + "start with a thinking block.");
+        int turn = assistantTurn(messages);
+        String first = turn < 0 ? "thinking" : messages.get(turn).path("content").path(0).path("type").asText("text");
+        if (thinking && !first.equals("thinking") && !first.equals("redacted_thinking")) {
+            throw new InvalidChatException("messages." + turn + ".content.0.type: Expected `thinking` or `redacted_thinking`, "
+                    + "but found `" + first + "`. When `thinking` is enabled, a final `assistant` message must start with "
+                    + "a thinking block.");
         }
+        Continuation continuation = continuation(messages);
         JsonNode stream = request.get("stream");
         if (stream != null && !stream.isBoolean() && !stream.isNull()) {
             throw new InvalidChatException("'stream' must be a boolean");
         }
         return new Request(model.asText(), stream != null && stream.asBoolean(), false, maxTokens, prompt,
                 continuation, toolNames(request.get("tools"), "name"), thinking);
+    }
+
+    /**
+     * The first message of the assistant turn the request goes on with: a last assistant message (a prefill) or
+     * one answered by tool results, and the tool-use loop it ends; -1 when the request starts a new turn.
+     */
+    private static int assistantTurn(JsonNode messages) {
+        int i = messages.size() - 1;
+        if (!"assistant".equals(messages.get(i).path("role").asText()) && !toolResults(messages.get(i))) {
+            return -1;
+        }
+        int turn = -1;
+        if ("assistant".equals(messages.get(i).path("role").asText())) {
+            turn = i;
+            i--;
+        }
+        for (; i >= 1 && toolResults(messages.get(i)) && "assistant".equals(messages.get(i - 1).path("role").asText()); i -= 2) {
+            turn = i - 1;
+        }
+        return turn;
+    }
+
+    private static boolean toolResults(JsonNode message) {
+        return "user".equals(message.path("role").asText())
+                && "tool_result".equals(message.path("content").path(0).path("type").asText());
     }
 
     /** Whether {@code thinking} is enabled, with a budget Anthropic accepts. */

@@ -138,15 +138,24 @@ class SimToolsAndThinkingTest {
     }
 
     @Test
-    void anAnthropicModelRefusesAPrefillWithThinkingAndABudgetItCannotSpend() {
+    void anAnthropicModelRefusesAPrefillOrAToolLoopBegunWithoutThinkingAndABudgetItCannotSpend() {
         ObjectNode prefill = thinking(anthropic(false, "other"), 1024);
         prefill.withArray("messages").addObject().put("role", "assistant").put("content", "It is");
 
+        ObjectNode loop = thinking(anthropic(false, "other"), 1024);
+        loop.withArray("messages").addObject().put("role", "assistant").putArray("content").addObject()
+                .put("type", "tool_use").put("id", "call_1").put("name", "other").putObject("input");
+        loop.withArray("messages").addObject().put("role", "user").putArray("content").addObject()
+                .put("type", "tool_result").put("tool_use_id", "call_1").put("content", "done");
+
         Reply refused = post("/v1/messages", prefill.toString());
+        Reply loopRefused = post("/v1/messages", loop.toString());
         Reply overBudget = post("/v1/messages", thinking(anthropic(false, "other"), 4096).toString());
 
         assertThat(refused.status()).isEqualTo(400);
         assertThat(refused.body()).contains("must start with a thinking block");
+        assertThat(loopRefused.status()).isEqualTo(400);
+        assertThat(loopRefused.body()).contains("messages.1.content.0.type").contains("found `tool_use`");
         assertThat(overBudget.status()).isEqualTo(400);
         assertThat(overBudget.body()).contains("budget_tokens");
     }

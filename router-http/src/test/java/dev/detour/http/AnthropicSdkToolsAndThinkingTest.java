@@ -44,7 +44,8 @@ import org.junit.jupiter.api.Test;
  * by the Anthropic SDK from an Anthropic provider, and from an OpenAI-compatible one after the Anthropic one
  * answered 529; the OpenAI SDK's streamed tool call served by an Anthropic provider; an Anthropic provider's
  * thinking reaching the Anthropic SDK (JSON and streamed, also across a mid-stream continuation) and going back
- * intact in the next turn, and never reaching the OpenAI SDK.
+ * intact in the next turn, a tool-use loop begun without thinking going on without it, and thinking never
+ * reaching the OpenAI SDK.
  */
 class AnthropicSdkToolsAndThinkingTest {
 
@@ -220,6 +221,23 @@ class AnthropicSdkToolsAndThinkingTest {
         assertThat(sentBack.get(0).path("signature").asText()).isEqualTo(thought.signature());
         assertThat(sentBack.get(1).path("type").asText()).isEqualTo("tool_use");
         assertThat(sentBack.get(1).path("id").asText()).isEqualTo(toolUse(first).id());
+    }
+
+    @Test
+    void aToolLoopBegunByAnOpenAiProviderGoesOnAtAnAnthropicOneWithoutThinking() {
+        Message first = client.messages().create(ask("claude-or-gpt").enabledThinking(1024).build());
+        assertThat(first.content()).noneMatch(ContentBlock::isThinking);
+
+        Message next = client.messages().create(ask("claude").enabledThinking(1024).addMessage(first)
+                .addUserMessageOfContentBlockParams(List.of(ContentBlockParam.ofToolResult(
+                        ToolResultBlockParam.builder().toolUseId(toolUse(first).id()).content("Sunny, 21 C").build())))
+                .build());
+
+        assertThat(next.stopReason()).contains(StopReason.TOOL_USE);
+        assertThat(next.content()).noneMatch(ContentBlock::isThinking);
+        ObjectNode received = h.simulator.lastRequest("claude");
+        assertThat(received.has("thinking")).isFalse();
+        assertThat(received.path("messages").get(1).path("content").get(0).path("id").asText()).isEqualTo(toolUse(first).id());
     }
 
     @Test

@@ -97,6 +97,29 @@ class AnthropicOnlyFieldsTest {
     }
 
     @Test
+    void aToolLoopBegunWithoutThinkingGoesOnWithoutItAndOneBegunWithThinkingKeepsIt() {
+        String begunElsewhere = """
+                {"model":"claude","max_tokens":4096,"thinking":{"type":"enabled","budget_tokens":2048},"messages":[
+                  {"role":"user","content":"Weather?"},
+                  {"role":"assistant","content":[{"type":"tool_use","id":"call_1","name":"get_weather","input":{}}]},
+                  {"role":"user","content":[{"type":"tool_result","tool_use_id":"call_1","content":"Sunny"}]}]}""";
+        String begunThinking = """
+                {"model":"claude","max_tokens":4096,"thinking":{"type":"enabled","budget_tokens":2048},"messages":[
+                  {"role":"user","content":"Weather?"},
+                  {"role":"assistant","content":[{"type":"thinking","thinking":"Ask.","signature":"s"},
+                    {"type":"tool_use","id":"t1","name":"get_weather","input":{}}]},
+                  {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"Sunny"}]},
+                  {"role":"assistant","content":[{"type":"tool_use","id":"t2","name":"get_weather","input":{}}]},
+                  {"role":"user","content":[{"type":"tool_result","tool_use_id":"t2","content":"Still sunny"}]}]}""";
+
+        ObjectNode elsewhere = AnthropicTranslation.request(AnthropicDoor.request(Json.object(begunElsewhere, "t")), null, 1024);
+        ObjectNode thinking = AnthropicTranslation.request(AnthropicDoor.request(Json.object(begunThinking, "t")), null, 1024);
+
+        assertThat(elsewhere.has("thinking")).isFalse();
+        assertThat(thinking.path("thinking").path("budget_tokens").asInt()).isEqualTo(2048);
+    }
+
+    @Test
     void aContinuationIsSentToAnthropicWithoutThinkingAndWithItsPrefill() throws Exception {
         ChatRequest request = AnthropicDoor.request(Json.object(MARKED, "test"));
         AnthropicDialect dialect = new AnthropicDialect(null, 1024);
