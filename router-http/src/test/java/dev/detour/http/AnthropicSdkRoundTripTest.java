@@ -1,12 +1,11 @@
 package dev.detour.http;
 
+import static dev.detour.http.AnthropicSdk.accumulate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.JsonValue;
 import com.anthropic.core.http.StreamResponse;
-import com.anthropic.helpers.MessageAccumulator;
 import com.anthropic.models.messages.Base64ImageSource;
 import com.anthropic.models.messages.CacheControlEphemeral;
 import com.anthropic.models.messages.ContentBlock;
@@ -101,8 +100,7 @@ class AnthropicSdkRoundTripTest {
                 .model("slow", Behaviour.answer("one two three four five six seven eight nine ten eleven twelve")
                         .pacing(Duration.ofMillis(300))),
                 YAML.replace("${stub}", "http://127.0.0.1:" + stub.port()), Map.of("CLIENT", CLIENT_KEY, "SIM", SIM_KEY));
-        client = AnthropicOkHttpClient.builder().baseUrl(h.router.baseUrl()).apiKey(CLIENT_KEY).maxRetries(0)
-                .timeout(Duration.ofSeconds(15)).build();
+        client = AnthropicSdk.client(h, CLIENT_KEY);
     }
 
     @AfterEach
@@ -121,14 +119,6 @@ class AnthropicSdkRoundTripTest {
     private static String text(Message message) {
         return message.content().stream().filter(ContentBlock::isText).map(block -> block.asText().text())
                 .collect(Collectors.joining());
-    }
-
-    private static Message accumulate(StreamResponse<RawMessageStreamEvent> stream) {
-        MessageAccumulator accumulator = MessageAccumulator.create();
-        try (stream) {
-            stream.stream().forEach(accumulator::accumulate);
-        }
-        return accumulator.message();
     }
 
     private static Tool tool(String name, String property) {

@@ -1,12 +1,10 @@
 package dev.detour.http;
 
+import static dev.detour.http.AnthropicSdk.accumulate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.JsonValue;
-import com.anthropic.core.http.StreamResponse;
-import com.anthropic.helpers.MessageAccumulator;
 import com.anthropic.models.messages.ContentBlock;
 import com.anthropic.models.messages.ContentBlockParam;
 import com.anthropic.models.messages.Message;
@@ -97,8 +95,7 @@ class AnthropicSdkToolsAndThinkingTest {
                 .model("dying", Behaviour.answer("one two three four five six").fault(Fault.cutAfter(3)))
                 .model("finisher", Behaviour.answer("one two three four five six")),
                 YAML, Map.of("CLIENT", CLIENT_KEY, "SIM", SIM_KEY));
-        client = AnthropicOkHttpClient.builder().baseUrl(h.router.baseUrl()).apiKey(CLIENT_KEY).maxRetries(0)
-                .timeout(Duration.ofSeconds(15)).build();
+        client = AnthropicSdk.client(h, CLIENT_KEY);
     }
 
     @AfterEach
@@ -118,17 +115,6 @@ class AnthropicSdkToolsAndThinkingTest {
                         .putAdditionalProperty("unit", JsonValue.from(Map.of("type", "string"))).build()).build())
                 .build();
         return MessageCreateParams.builder().model(model).maxTokens(4096).addTool(tool).addUserMessage("Weather in Paris?");
-    }
-
-    private static Message accumulate(StreamResponse<RawMessageStreamEvent> stream, List<RawMessageStreamEvent> into) {
-        MessageAccumulator accumulator = MessageAccumulator.create();
-        try (stream) {
-            stream.stream().forEach(event -> {
-                into.add(event);
-                accumulator.accumulate(event);
-            });
-        }
-        return accumulator.message();
     }
 
     private static ToolUseBlock toolUse(Message message) {

@@ -72,7 +72,7 @@ final class AnthropicRequestEncoder {
         copyNumber(in, "top_p", out, "top_p");
         copyNumber(in, "top_k", out, "top_k");
         copyNumber(extension, "top_k", out, "top_k");
-        if (extension.has("thinking")) {
+        if (extension.has("thinking") && !toolLoopBegunWithoutThinking(messages)) {
             out.set("thinking", extension.get("thinking").deepCopy());
         }
         JsonNode stop = in.get("stop");
@@ -111,6 +111,29 @@ final class AnthropicRequestEncoder {
             }
         });
         return out;
+    }
+
+    /**
+     * Whether the request answers tool results in an assistant turn (a tool-use loop) whose first message did
+     * not think (one an OpenAI-compatible provider served): Anthropic keeps one thinking configuration per
+     * turn and refuses thinking for it, so the loop goes on without.
+     */
+    private static boolean toolLoopBegunWithoutThinking(ArrayNode messages) {
+        int turn = -1;
+        for (int i = messages.size() - 1; i >= 1 && toolResults(messages.get(i))
+                && "assistant".equals(messages.get(i - 1).path("role").asText()); i -= 2) {
+            turn = i - 1;
+        }
+        if (turn < 0) {
+            return false;
+        }
+        String first = messages.get(turn).path("content").path(0).path("type").asText();
+        return !"thinking".equals(first) && !"redacted_thinking".equals(first);
+    }
+
+    private static boolean toolResults(JsonNode message) {
+        return "user".equals(message.path("role").asText())
+                && "tool_result".equals(message.path("content").path(0).path("type").asText());
     }
 
     private static int maxTokens(JsonNode in, int defaultMaxTokens) {

@@ -19,7 +19,9 @@ import reactor.core.publisher.Flux;
  *
  * <p><b>Requests.</b> What the Anthropic door kept in {@link ChatRequest#ANTHROPIC_FIELDS} is sent as it came:
  * system blocks, {@code thinking}, {@code top_k}, unknown top-level fields, an assistant turn's blocks when they
- * hold thinking, and {@code cache_control} on content blocks, tool results and tools. Mapped: {@code model}, {@code messages}, {@code max_completion_tokens} /
+ * hold thinking, and {@code cache_control} on content blocks, tool results and tools; {@code thinking} is left
+ * out of a request answering tool results in a turn whose first assistant message did not think (an
+ * OpenAI-compatible provider began the loop), as Anthropic keeps one thinking configuration per turn. Mapped: {@code model}, {@code messages}, {@code max_completion_tokens} /
  * {@code max_tokens}, {@code temperature} (capped at 1, Anthropic's maximum), {@code top_p},
  * {@code top_k}, {@code stop}, {@code tools} (of type {@code function}), {@code tool_choice},
  * {@code parallel_tool_calls: false}, {@code stream} and {@code user}. System and developer messages
