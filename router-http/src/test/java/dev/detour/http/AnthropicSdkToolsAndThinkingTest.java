@@ -41,7 +41,8 @@ import org.junit.jupiter.api.Test;
  * Tool calls and thinking end to end with the official SDKs over real sockets: a streamed tool call accumulated
  * by the Anthropic SDK from an Anthropic provider, and from an OpenAI-compatible one after the Anthropic one
  * answered 529; the OpenAI SDK's streamed tool call served by an Anthropic provider; an Anthropic provider's
- * thinking reaching the Anthropic SDK (JSON and streamed, also across a mid-stream continuation) and going back
+ * thinking reaching the Anthropic SDK (JSON and streamed, also across a mid-stream continuation, even one cut
+ * before any text) and going back
  * intact in the next turn, a tool-use loop begun without thinking going on without it, and thinking never
  * reaching the OpenAI SDK.
  */
@@ -63,6 +64,7 @@ class AnthropicSdkToolsAndThinkingTest {
               thinker:    { type: anthropic, base-url: "${simulator}/v1", api-key-env: SIM, model: thinker }
               dying:      { type: anthropic, base-url: "${simulator}/v1", api-key-env: SIM, model: dying }
               finisher:   { type: anthropic, base-url: "${simulator}/v1", api-key-env: SIM, model: finisher }
+              thought:    { type: anthropic, base-url: "${simulator}/v1", api-key-env: SIM, model: thought }
             routes:
               - alias: claude
                 tiers: [ { providers: [claude] } ]
@@ -79,6 +81,12 @@ class AnthropicSdkToolsAndThinkingTest {
                 tiers:
                   - { providers: [dying], timeout: 5s }
                   - { providers: [finisher], timeout: 5s }
+              - alias: cut-after-thinking
+                deadline: 10s
+                mid-stream: continue
+                tiers:
+                  - { providers: [thought], timeout: 5s }
+                  - { providers: [finisher], timeout: 5s }
             """;
 
     private Harness h;
@@ -93,7 +101,8 @@ class AnthropicSdkToolsAndThinkingTest {
                 .model("gpt", weather)
                 .model("thinker", Behaviour.script(weather, Behaviour.answer("It is sunny in Paris.")))
                 .model("dying", Behaviour.answer("one two three four five six").fault(Fault.cutAfter(3)))
-                .model("finisher", Behaviour.answer("one two three four five six")),
+                .model("finisher", Behaviour.answer("one two three four five six"))
+                .model("thought", Behaviour.answer("one two three four five six").fault(Fault.cutAfter(0))),
                 YAML, Map.of("CLIENT", CLIENT_KEY, "SIM", SIM_KEY));
         client = AnthropicSdk.client(h, CLIENT_KEY);
     }
@@ -259,6 +268,22 @@ class AnthropicSdkToolsAndThinkingTest {
         assertThat(prefill.path("role").asText()).isEqualTo("assistant");
         assertThat(prefill.path("content").toString()).contains("one two three").doesNotContain(message.content().get(0).asThinking().thinking());
         assertThat(h.simulator.stats("finisher").completed()).isEqualTo(1);
+    }
+
+    @Test
+    void aStreamCutAfterItsThinkingBeforeAnyTextIsContinuedFromAnEmptyPrefill() {
+        List<RawMessageStreamEvent> events = new ArrayList<>();
+
+        Message message = accumulate(client.messages().createStreaming(MessageCreateParams.builder()
+                .model("cut-after-thinking").maxTokens(4096).enabledThinking(1024).addUserMessage("Count.").build()), events);
+
+        assertThat(message.content()).hasSize(2);
+        assertThat(message.content().get(0).asThinking().signature()).isNotBlank();
+        assertThat(message.content().get(1).asText().text()).isEqualTo("one two three four five six");
+        assertThat(blockStarts(events)).containsExactly(0L, 1L);
+        ObjectNode continuation = h.simulator.lastRequest("finisher");
+        assertThat(continuation.has("thinking")).isFalse();
+        assertThat(h.simulator.stats("thought").requests()).isEqualTo(1);
     }
 
     @Test
