@@ -42,9 +42,8 @@ import org.junit.jupiter.api.Test;
  * by the Anthropic SDK from an Anthropic provider, and from an OpenAI-compatible one after the Anthropic one
  * answered 529; the OpenAI SDK's streamed tool call served by an Anthropic provider; an Anthropic provider's
  * thinking reaching the Anthropic SDK (JSON and streamed, also across a mid-stream continuation, even one cut
- * before any text) and going back
- * intact in the next turn, a tool-use loop begun without thinking going on without it, and thinking never
- * reaching the OpenAI SDK.
+ * before any text) and going back intact in the next turn, a tool-use loop begun without thinking going on
+ * without it, and thinking never reaching the OpenAI SDK.
  */
 class AnthropicSdkToolsAndThinkingTest {
 
