@@ -36,6 +36,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Tool calls and thinking end to end with the official SDKs over real sockets: a streamed tool call accumulated
@@ -249,12 +251,14 @@ class AnthropicSdkToolsAndThinkingTest {
         assertThat(blockStarts(events)).containsExactly(0L, 1L);
     }
 
-    @Test
-    void aStreamCutAfterItsThinkingAndSomeTextIsContinuedWithoutThinkingInOneTextBlock() {
+    /** Cut after its thinking and three words, or after its thinking alone (before any text). */
+    @ParameterizedTest
+    @CsvSource({"thinking-continued, dying, one two three", "cut-after-thinking, thought, ''"})
+    void aStreamCutAfterItsThinkingIsContinuedWithoutThinkingInOneTextBlock(String alias, String cut, String prefix) {
         List<RawMessageStreamEvent> events = new ArrayList<>();
 
         Message message = accumulate(client.messages().createStreaming(MessageCreateParams.builder()
-                .model("thinking-continued").maxTokens(4096).enabledThinking(1024).addUserMessage("Count.").build()), events);
+                .model(alias).maxTokens(4096).enabledThinking(1024).addUserMessage("Count.").build()), events);
 
         assertThat(message.content()).hasSize(2);
         assertThat(message.content().get(0).asThinking().signature()).isNotBlank();
@@ -265,24 +269,9 @@ class AnthropicSdkToolsAndThinkingTest {
         assertThat(continuation.has("thinking")).isFalse();
         JsonNode prefill = continuation.path("messages").get(continuation.path("messages").size() - 1);
         assertThat(prefill.path("role").asText()).isEqualTo("assistant");
-        assertThat(prefill.path("content").toString()).contains("one two three").doesNotContain(message.content().get(0).asThinking().thinking());
+        assertThat(prefill.path("content").asText()).isEqualTo(prefix);
+        assertThat(h.simulator.stats(cut).requests()).isEqualTo(1);
         assertThat(h.simulator.stats("finisher").completed()).isEqualTo(1);
-    }
-
-    @Test
-    void aStreamCutAfterItsThinkingBeforeAnyTextIsContinuedFromAnEmptyPrefill() {
-        List<RawMessageStreamEvent> events = new ArrayList<>();
-
-        Message message = accumulate(client.messages().createStreaming(MessageCreateParams.builder()
-                .model("cut-after-thinking").maxTokens(4096).enabledThinking(1024).addUserMessage("Count.").build()), events);
-
-        assertThat(message.content()).hasSize(2);
-        assertThat(message.content().get(0).asThinking().signature()).isNotBlank();
-        assertThat(message.content().get(1).asText().text()).isEqualTo("one two three four five six");
-        assertThat(blockStarts(events)).containsExactly(0L, 1L);
-        ObjectNode continuation = h.simulator.lastRequest("finisher");
-        assertThat(continuation.has("thinking")).isFalse();
-        assertThat(h.simulator.stats("thought").requests()).isEqualTo(1);
     }
 
     @Test
