@@ -8,7 +8,9 @@ import java.util.Locale;
 
 /**
  * One streamed piece of an answer in the OpenAI {@code chat.completion.chunk} shape. It wraps the
- * provider's JSON, so fields Detour does not know reach the caller too.
+ * provider's JSON, so fields Detour does not know reach the caller too. A piece of an Anthropic provider's
+ * thinking rides in {@code choices[0].delta.x_anthropic} ({@link #thinking()}): it is not answer text, and
+ * only the Anthropic door relays it.
  */
 public final class ChatChunk {
 
@@ -101,6 +103,16 @@ public final class ChatChunk {
     /** The text this chunk adds, or null. */
     public String content() {
         return Json.text(json.path("choices").path(0).path("delta"), "content");
+    }
+
+    /**
+     * The piece of a thinking block this chunk carries, as the Anthropic provider streamed it: {@code block},
+     * a block's start ({@code {"type":"thinking","thinking":"","signature":""}} or {@code {"type":"redacted_thinking",
+     * "data":…}}), or {@code delta}, a piece of the open one ({@code thinking_delta} or {@code signature_delta});
+     * a missing node when it carries none.
+     */
+    public JsonNode thinking() {
+        return json.path("choices").path(0).path("delta").path(ChatRequest.ANTHROPIC_FIELDS);
     }
 
     /** The finish reason, on the chunk that ends the answer; null otherwise. */

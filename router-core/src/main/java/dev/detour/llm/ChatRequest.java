@@ -15,9 +15,12 @@ import java.util.function.Consumer;
 public final class ChatRequest {
 
     /**
-     * The field of a canonical request holding what only an Anthropic provider can use (a request that came
-     * through the Anthropic door: its raw {@code system} blocks with {@code cache_control}, {@code top_k},
-     * {@code thinking}, fields without a canonical equivalent); every other dialect leaves it out.
+     * The field of a canonical request, and of its messages, parts, tool calls and tools, holding what only an
+     * Anthropic provider can use (a request that came through the Anthropic door: its raw {@code system}
+     * blocks with {@code cache_control}, {@code top_k}, {@code thinking}, fields without a canonical
+     * equivalent; an assistant turn's blocks as sent when they hold thinking; {@code cache_control} marks);
+     * every other dialect leaves it out. In answers and chunks it holds thinking blocks
+     * ({@link ChatResponse#thinking()}, {@link ChatChunk#thinking()}).
      */
     public static final String ANTHROPIC_FIELDS = "x_anthropic";
 
@@ -104,14 +107,49 @@ public final class ChatRequest {
         return json;
     }
 
-    /** A copy without {@link #ANTHROPIC_FIELDS}; itself when it has none. */
+    /**
+     * A copy without {@link #ANTHROPIC_FIELDS}, at the top and wherever the Anthropic door put them (in
+     * messages, their content parts and tool calls, and tools); itself when it has none.
+     */
     public ChatRequest withoutAnthropicFields() {
-        if (!json.has(ANTHROPIC_FIELDS)) {
+        if (!json.has(ANTHROPIC_FIELDS) && !nestedAnthropicFields(json, false)) {
             return this;
         }
         ObjectNode copy = json.deepCopy();
         copy.remove(ANTHROPIC_FIELDS);
+        nestedAnthropicFields(copy, true);
         return new ChatRequest(copy, partial, form);
+    }
+
+    /** Whether messages, parts, tool calls or tools carry {@link #ANTHROPIC_FIELDS}; removes them when {@code remove}. */
+    private static boolean nestedAnthropicFields(JsonNode json, boolean remove) {
+        boolean found = false;
+        for (JsonNode message : json.path("messages")) {
+            found |= anthropicFields(message, remove);
+            for (JsonNode part : message.path("content")) {
+                found |= anthropicFields(part, remove);
+            }
+            for (JsonNode call : message.path("tool_calls")) {
+                found |= anthropicFields(call, remove);
+            }
+            if (found && !remove) {
+                return true;
+            }
+        }
+        for (JsonNode tool : json.path("tools")) {
+            found |= anthropicFields(tool, remove);
+        }
+        return found;
+    }
+
+    private static boolean anthropicFields(JsonNode node, boolean remove) {
+        if (!node.has(ANTHROPIC_FIELDS)) {
+            return false;
+        }
+        if (remove) {
+            ((ObjectNode) node).remove(ANTHROPIC_FIELDS);
+        }
+        return true;
     }
 
     /** A copy asking for {@code model}. */

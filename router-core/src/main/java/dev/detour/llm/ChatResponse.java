@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * A complete chat answer in the OpenAI {@code chat.completion} shape. It wraps the provider's JSON,
- * so fields Detour does not know reach the caller too.
+ * so fields Detour does not know reach the caller too. An answer from an Anthropic provider that thought
+ * carries its thinking blocks in {@code choices[0].message.x_anthropic.thinking} ({@link #thinking()}),
+ * which only the Anthropic door relays.
  */
 public final class ChatResponse {
 
@@ -82,6 +84,32 @@ public final class ChatResponse {
     /** The first choice's token log-probabilities ({@code logprobs.content}), or a missing node. */
     public JsonNode logprobs() {
         return json.path("choices").path(0).path("logprobs").path("content");
+    }
+
+    /**
+     * The first choice's thinking blocks, as the Anthropic provider sent them ({@code thinking} with its
+     * {@code signature}, {@code redacted_thinking} with its {@code data}), in order; a missing node when it has none.
+     */
+    public JsonNode thinking() {
+        return json.path("choices").path(0).path("message").path(ChatRequest.ANTHROPIC_FIELDS).path("thinking");
+    }
+
+    /** A copy without the choices' {@link ChatRequest#ANTHROPIC_FIELDS} (thinking blocks); itself when it has none. */
+    public ChatResponse withoutAnthropicFields() {
+        boolean any = false;
+        for (JsonNode choice : json.path("choices")) {
+            any |= choice.path("message").has(ChatRequest.ANTHROPIC_FIELDS);
+        }
+        if (!any) {
+            return this;
+        }
+        ObjectNode copy = json.deepCopy();
+        for (JsonNode choice : copy.path("choices")) {
+            if (choice.path("message").isObject()) {
+                ((ObjectNode) choice.get("message")).remove(ChatRequest.ANTHROPIC_FIELDS);
+            }
+        }
+        return new ChatResponse(copy, null);
     }
 
     /** Tokens used, or null when the provider did not say. */

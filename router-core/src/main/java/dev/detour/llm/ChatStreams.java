@@ -14,6 +14,7 @@ import dev.detour.core.stream.Started;
 import dev.detour.core.stream.StreamRoute;
 import dev.detour.llm.internal.GenAi;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import reactor.core.publisher.Flux;
@@ -22,8 +23,8 @@ import reactor.core.publisher.SynchronousSink;
 
 /**
  * Streaming chat routes: a {@link StreamRoute} of {@link ChatChunk}s over {@link ChatProvider}s, where a
- * stream has started at its first chunk with text, a tool call or a finish reason (so the time-to-first-token
- * timeout and first-token hedging measure real tokens), an answer with no text and no tool call is
+ * stream has started at its first chunk with text, thinking, a tool call or a finish reason (so the
+ * time-to-first-token timeout and first-token hedging measure real tokens, a model's thinking included), an answer with no text and no tool call is
  * {@link FailureKind#EMPTY} (it falls back), a stream is complete at its finish reason, an event that is
  * not a chunk is skipped and counted, and the caller receives one answer: one {@code id}, {@code created}
  * and {@code model} (those of the first chunk) from the first chunk to the last, and usage summed over every
@@ -119,11 +120,38 @@ public final class ChatStreams {
     }
 
     /**
-     * A whole answer as the chunks of a stream: one with the role, the text and any tool calls, one with
-     * the finish reason, and one with the usage when the answer has it (for a route that must check the
+     * A whole answer as the chunks of a stream: its {@linkplain ChatResponse#thinking() thinking blocks} (each
+     * a block start, then its thinking and its signature), one with the role, the text and any tool calls, one
+     * with the finish reason, and one with the usage when the answer has it (for a route that must check the
      * whole answer before sending it).
      */
     public static Flux<ChatChunk> replay(ChatResponse response) {
+        JsonNode answer = response.json();
+        List<ChatChunk> thinking = new ArrayList<>();
+        for (JsonNode block : response.thinking()) {
+            if ("thinking".equals(block.path("type").asText())) {
+                thinking.add(thinking(answer, "block", Json.newObject().put("type", "thinking").put("thinking", "")
+                        .put("signature", "")));
+                thinking.add(thinking(answer, "delta", Json.newObject().put("type", "thinking_delta")
+                        .put("thinking", block.path("thinking").asText(""))));
+                thinking.add(thinking(answer, "delta", Json.newObject().put("type", "signature_delta")
+                        .put("signature", block.path("signature").asText(""))));
+            } else {
+                thinking.add(thinking(answer, "block", block.deepCopy()));
+            }
+        }
+        return Flux.concat(Flux.fromIterable(thinking), replayed(response));
+    }
+
+    private static ChatChunk thinking(JsonNode answer, String piece, ObjectNode value) {
+        ObjectNode chunk = head(answer);
+        ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
+        choice.putObject("delta").putObject(ChatRequest.ANTHROPIC_FIELDS).set(piece, value);
+        choice.putNull("finish_reason");
+        return ChatChunk.of(chunk);
+    }
+
+    private static Flux<ChatChunk> replayed(ChatResponse response) {
         JsonNode answer = response.json();
         JsonNode message = answer.path("choices").path(0).path("message");
         ObjectNode first = head(answer);
@@ -162,7 +190,8 @@ public final class ChatStreams {
 
     static boolean starts(ChatChunk chunk) {
         String content = chunk.content();
-        return content != null && !content.isEmpty() || chunk.inToolCall() || chunk.finishReason() != null;
+        return content != null && !content.isEmpty() || chunk.inToolCall() || chunk.finishReason() != null
+                || !chunk.thinking().isMissingNode();
     }
 
     static boolean isFinal(ChatChunk chunk) {

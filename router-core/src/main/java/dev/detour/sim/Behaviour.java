@@ -44,9 +44,18 @@ public final class Behaviour {
         RESTART
     }
 
+    /** A call of the tool {@code name} with {@code arguments}, a JSON object as text. */
+    public record ToolCall(String name, String arguments) {
+
+        public ToolCall {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(arguments, "arguments");
+        }
+    }
+
     private static final Pattern WORD_START = Pattern.compile("(?<=\\S)(?=\\s)");
     private static final Behaviour DEFAULTS = new Behaviour(null, null, Latency.none(), Duration.ZERO, List.of(),
-            Resume.CONTINUE, 0, false, 0, List.of());
+            Resume.CONTINUE, 0, false, 0, null, List.of());
 
     private final String text;
     private final List<String> tokens;
@@ -57,10 +66,12 @@ public final class Behaviour {
     private final int restatedWords;
     private final boolean rejectsPrefill;
     private final int contextWindow;
+    private final ToolCall toolCall;
     private final List<Behaviour> steps;
 
     private Behaviour(String text, List<String> tokens, Latency latency, Duration pacing, List<Fault> faults,
-            Resume resume, int restatedWords, boolean rejectsPrefill, int contextWindow, List<Behaviour> steps) {
+            Resume resume, int restatedWords, boolean rejectsPrefill, int contextWindow, ToolCall toolCall,
+            List<Behaviour> steps) {
         this.text = text;
         this.tokens = tokens;
         this.latency = latency;
@@ -70,6 +81,7 @@ public final class Behaviour {
         this.restatedWords = restatedWords;
         this.rejectsPrefill = rejectsPrefill;
         this.contextWindow = contextWindow;
+        this.toolCall = toolCall;
         this.steps = steps;
     }
 
@@ -120,14 +132,14 @@ public final class Behaviour {
             }
         }
         return new Behaviour(null, null, Latency.none(), Duration.ZERO, List.of(), Resume.CONTINUE, 0, false, 0,
-                List.copyOf(steps));
+                null, List.copyOf(steps));
     }
 
     /** A copy that answers {@code text} (may be empty); streams send it word by word, each word with the spaces before it. */
     public Behaviour text(String text) {
         Objects.requireNonNull(text, "text");
         return map(b -> new Behaviour(text, tokenize(text), b.latency, b.pacing, b.faults, b.resume, b.restatedWords,
-                b.rejectsPrefill, b.contextWindow, List.of()));
+                b.rejectsPrefill, b.contextWindow, b.toolCall, List.of()));
     }
 
     /**
@@ -138,7 +150,7 @@ public final class Behaviour {
     public Behaviour latency(Latency latency) {
         Objects.requireNonNull(latency, "latency");
         return map(b -> new Behaviour(b.text, b.tokens, latency, b.pacing, b.faults, b.resume, b.restatedWords,
-                b.rejectsPrefill, b.contextWindow, List.of()));
+                b.rejectsPrefill, b.contextWindow, b.toolCall, List.of()));
     }
 
     /** A copy that waits a fixed {@code latency} before the answer, the error or the first token. */
@@ -153,7 +165,7 @@ public final class Behaviour {
             throw new IllegalArgumentException("pacing must not be negative, was " + pacing);
         }
         return map(b -> new Behaviour(b.text, b.tokens, b.latency, pacing, b.faults, b.resume, b.restatedWords,
-                b.rejectsPrefill, b.contextWindow, List.of()));
+                b.rejectsPrefill, b.contextWindow, b.toolCall, List.of()));
     }
 
     /** A copy with {@code fault} added after the faults it has. */
@@ -163,14 +175,14 @@ public final class Behaviour {
             List<Fault> more = new ArrayList<>(b.faults);
             more.add(fault);
             return new Behaviour(b.text, b.tokens, b.latency, b.pacing, List.copyOf(more), b.resume, b.restatedWords,
-                    b.rejectsPrefill, b.contextWindow, List.of());
+                    b.rejectsPrefill, b.contextWindow, b.toolCall, List.of());
         });
     }
 
     /** A copy without faults. */
     public Behaviour withoutFaults() {
         return map(b -> new Behaviour(b.text, b.tokens, b.latency, b.pacing, List.of(), b.resume, b.restatedWords,
-                b.rejectsPrefill, b.contextWindow, List.of()));
+                b.rejectsPrefill, b.contextWindow, b.toolCall, List.of()));
     }
 
     /**
@@ -181,7 +193,7 @@ public final class Behaviour {
     public Behaviour onInstruction(Resume resume) {
         Objects.requireNonNull(resume, "resume");
         return map(b -> new Behaviour(b.text, b.tokens, b.latency, b.pacing, b.faults, resume, 0, b.rejectsPrefill,
-                b.contextWindow, List.of()));
+                b.contextWindow, b.toolCall, List.of()));
     }
 
     /**
@@ -194,7 +206,7 @@ public final class Behaviour {
             throw new IllegalArgumentException("restated words must be at least 1, was " + words);
         }
         return map(b -> new Behaviour(b.text, b.tokens, b.latency, b.pacing, b.faults, Resume.CONTINUE, words,
-                b.rejectsPrefill, b.contextWindow, List.of()));
+                b.rejectsPrefill, b.contextWindow, b.toolCall, List.of()));
     }
 
     /**
@@ -204,7 +216,7 @@ public final class Behaviour {
      */
     public Behaviour rejectsPrefill() {
         return map(b -> new Behaviour(b.text, b.tokens, b.latency, b.pacing, b.faults, b.resume, b.restatedWords, true,
-                b.contextWindow, List.of()));
+                b.contextWindow, b.toolCall, List.of()));
     }
 
     /**
@@ -217,7 +229,24 @@ public final class Behaviour {
             throw new IllegalArgumentException("context window must be at least 1 token, was " + tokens);
         }
         return map(b -> new Behaviour(b.text, b.tokens, b.latency, b.pacing, b.faults, b.resume, b.restatedWords,
-                b.rejectsPrefill, tokens, List.of()));
+                b.rejectsPrefill, tokens, b.toolCall, List.of()));
+    }
+
+    /**
+     * A copy that, when a request offers a tool named {@code name}, answers with a call of it with
+     * {@code arguments} (a JSON object as text, streamed in fragments of a few characters) instead of text:
+     * OpenAI's {@code tool_calls} with finish reason {@code tool_calls}, Anthropic's {@code tool_use} block
+     * with stop reason {@code tool_use}. A request that does not offer it gets the text answer.
+     */
+    public Behaviour callsTool(String name, String arguments) {
+        ToolCall call = new ToolCall(name, arguments);
+        return map(b -> new Behaviour(b.text, b.tokens, b.latency, b.pacing, b.faults, b.resume, b.restatedWords,
+                b.rejectsPrefill, b.contextWindow, call, List.of()));
+    }
+
+    /** The tool this behaviour calls when a request offers it, or null. */
+    public ToolCall toolCall() {
+        return toolCall;
     }
 
     /** The answer text, or null for the default {@code "Hello from <model>."}. */
@@ -359,7 +388,7 @@ public final class Behaviour {
             return change.apply(this);
         }
         return new Behaviour(null, null, Latency.none(), Duration.ZERO, List.of(), Resume.CONTINUE, 0, false, 0,
-                steps.stream().map(change).toList());
+                null, steps.stream().map(change).toList());
     }
 
     @Override
@@ -372,6 +401,7 @@ public final class Behaviour {
                 + (resume == Resume.RESTART ? ", restarts on instruction" : "")
                 + (restatedWords == 0 ? "" : ", restates " + restatedWords + " words on instruction")
                 + (rejectsPrefill ? ", rejects prefill" : "")
-                + (contextWindow == 0 ? "" : ", context window " + contextWindow) + "]";
+                + (contextWindow == 0 ? "" : ", context window " + contextWindow)
+                + (toolCall == null ? "" : ", calls " + toolCall.name()) + "]";
     }
 }

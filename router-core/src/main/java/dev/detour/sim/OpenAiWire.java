@@ -40,6 +40,11 @@ final class OpenAiWire extends Wire {
     }
 
     @Override
+    String toolIdPrefix() {
+        return "call_sim";
+    }
+
+    @Override
     Rejection authenticate(HttpHeaders headers, String apiKey) {
         String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
         if (authorization == null || authorization.isBlank()) {
@@ -64,7 +69,7 @@ final class OpenAiWire extends Wire {
         }
         boolean includeUsage = fields.path("stream_options").path("include_usage").asBoolean(false);
         return new Request(request.model(), request.stream(), includeUsage, maxTokens, prompt,
-                continuation(request.messages()));
+                continuation(request.messages()), toolNames(fields.get("tools"), "function", "name"), false);
     }
 
     @Override
@@ -103,8 +108,19 @@ final class OpenAiWire extends Wire {
 
     @Override
     byte[] answer(Answer answer) {
-        return Json.bytes(ChatResponse.of(answer.id(), answer.model(), answer.text(), finishReason(answer),
-                new Usage(answer.promptTokens(), answer.tokens().size())).json());
+        if (answer.toolUse() == null) {
+            return Json.bytes(ChatResponse.of(answer.id(), answer.model(), answer.text(), finishReason(answer),
+                    new Usage(answer.promptTokens(), answer.outputTokens())).json());
+        }
+        ObjectNode json = chunk(answer).put("object", "chat.completion");
+        json.remove("usage");
+        ObjectNode choice = (ObjectNode) json.get("choices").get(0);
+        ObjectNode message = choice.putObject("message").put("role", "assistant").putNull("content");
+        message.putArray("tool_calls").addObject().put("id", answer.toolUse().id()).put("type", "function")
+                .putObject("function").put("name", answer.toolUse().name()).put("arguments", answer.text());
+        choice.put("finish_reason", finishReason(answer));
+        json.set("usage", new Usage(answer.promptTokens(), answer.outputTokens()).toJson());
+        return Json.bytes(json);
     }
 
     @Override
@@ -120,7 +136,16 @@ final class OpenAiWire extends Wire {
         if (index == 0) {
             delta.put("role", "assistant");
         }
-        delta.put("content", answer.tokens().get(index));
+        if (answer.toolUse() == null) {
+            delta.put("content", answer.tokens().get(index));
+        } else {
+            ObjectNode call = delta.putArray("tool_calls").addObject().put("index", 0);
+            if (index == 0) {
+                call.put("id", answer.toolUse().id()).put("type", "function").putObject("function")
+                        .put("name", answer.toolUse().name());
+            }
+            call.withObjectProperty("function").put("arguments", answer.tokens().get(index));
+        }
         choice.putNull("finish_reason");
         return data(chunk);
     }
@@ -143,7 +168,7 @@ final class OpenAiWire extends Wire {
         if (answer.includeUsage()) {
             ObjectNode usage = chunk(answer);
             usage.putArray("choices");
-            usage.set("usage", new Usage(answer.promptTokens(), answer.tokens().size()).toJson());
+            usage.set("usage", new Usage(answer.promptTokens(), answer.outputTokens()).toJson());
             events.add(data(usage));
         }
         events.add(DONE);
@@ -162,7 +187,7 @@ final class OpenAiWire extends Wire {
     }
 
     private static String finishReason(Answer answer) {
-        return answer.cutByMaxTokens() ? "length" : "stop";
+        return answer.cutByMaxTokens() ? "length" : answer.toolUse() != null ? "tool_calls" : "stop";
     }
 
     private static ObjectNode chunk(Answer answer) {

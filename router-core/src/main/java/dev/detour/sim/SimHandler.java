@@ -116,7 +116,10 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
         RandomGenerator random = state.random();
         Fault fault = step.pickFault(random);
         Duration latency = step.latency().sample(random);
+        Behaviour.ToolCall call = continuation == null && step.toolCall() != null
+                && parsed.tools().contains(step.toolCall().name()) ? step.toolCall() : null;
         List<String> tokens = fault != null && fault.kind() == Fault.Kind.EMPTY_ANSWER ? List.of()
+                : call != null ? Wire.fragments(call.arguments())
                 : continuation == null ? step.tokensFor(model)
                 : Behaviour.tokenize(continuation.prefill() ? step.prefillAnswerFor(model, continuation.prefix())
                         : step.instructionAnswerFor(model, continuation.prefix()));
@@ -124,8 +127,11 @@ final class SimHandler implements BiFunction<HttpServerRequest, HttpServerRespon
         if (cutByMaxTokens) {
             tokens = tokens.subList(0, parsed.maxTokens());
         }
-        Wire.Answer answer = new Wire.Answer(wire.idPrefix() + IDS.incrementAndGet(), model,
-                System.currentTimeMillis() / 1000, tokens, cutByMaxTokens, parsed.promptTokens(), parsed.includeUsage());
+        long id = IDS.incrementAndGet();
+        Wire.Answer answer = new Wire.Answer(wire.idPrefix() + id, model, System.currentTimeMillis() / 1000, tokens,
+                cutByMaxTokens, parsed.promptTokens(), parsed.includeUsage(),
+                call == null ? null : new Wire.ToolUse(wire.toolIdPrefix() + id, call.name()),
+                parsed.thinking() ? Behaviour.tokenize(AnthropicWire.THINKING) : List.of());
         return parsed.stream()
                 ? stream(wire, response, answer, fault, latency, step.pacing(), ticket)
                 : single(wire, response, answer, fault, latency, ticket);

@@ -18,7 +18,9 @@ import reactor.netty.http.server.HttpServer;
  * A simulated LLM provider: one Reactor Netty HTTP server that speaks the OpenAI chat-completions
  * protocol ({@code POST /v1/chat/completions}) and the Anthropic messages protocol
  * ({@code POST /v1/messages}) over real sockets, streamed (server-sent events) or not, with a
- * scripted {@link Behaviour} per model name: answer, latency, token pacing and faults. It counts what
+ * scripted {@link Behaviour} per model name: answer (text, or a call of a tool the request offers),
+ * latency, token pacing and faults; on the Anthropic protocol a request that enables {@code thinking} gets
+ * a signed thinking block first. It counts what
  * it sees per model, including clients that hang up, so tests can assert that a cancelled call
  * reached the provider as a disconnect.
  *

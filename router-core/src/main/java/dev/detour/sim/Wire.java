@@ -8,7 +8,10 @@ import dev.detour.llm.internal.SseWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /** One provider wire protocol: how it authenticates, reads requests and writes answers, streams and errors. */
 abstract class Wire {
@@ -17,18 +20,32 @@ abstract class Wire {
     record Rejection(int status, String message) {
     }
 
-    /** What the simulator needs from a request body; {@code continuation} is null when it continues no answer. */
+    /**
+     * What the simulator needs from a request body; {@code continuation} is null when it continues no answer,
+     * {@code tools} the names of the tools offered, {@code thinking} whether extended thinking is on.
+     */
     record Request(String model, boolean stream, boolean includeUsage, int maxTokens, long promptTokens,
-            Continuation continuation) {
+            Continuation continuation, Set<String> tools, boolean thinking) {
+    }
+
+    /** A tool call an answer makes: its id and the tool's name; its arguments are the answer's tokens. */
+    record ToolUse(String id, String name) {
     }
 
     /** A request that continues a cut answer: prefill (it ends with the assistant's prefix) or an instruction after it. */
     record Continuation(String prefix, boolean prefill) {
     }
 
-    /** The answer one request gets, before any fault spoils it. */
+    /**
+     * The answer one request gets, before any fault spoils it: text, or a tool call ({@code toolUse} not null)
+     * whose arguments are the tokens; {@code thinking} the thinking before it, in tokens (empty for none).
+     */
     record Answer(String id, String model, long created, List<String> tokens, boolean cutByMaxTokens,
-            long promptTokens, boolean includeUsage) {
+            long promptTokens, boolean includeUsage, ToolUse toolUse, List<String> thinking) {
+
+        long outputTokens() {
+            return tokens.size() + thinking.size();
+        }
 
         String text() {
             return String.join("", tokens);
@@ -58,6 +75,9 @@ abstract class Wire {
             };
         }
     }
+
+    /** The prefix of tool call ids. */
+    abstract String toolIdPrefix();
 
     /** The path this protocol answers on. */
     abstract String path();
@@ -184,6 +204,38 @@ abstract class Wire {
             }
         }
         return words;
+    }
+
+    /** The tools a request offers: the names {@code field} gives in each of {@code tools}. */
+    static Set<String> toolNames(JsonNode tools, String... field) {
+        if (tools == null || !tools.isArray() || tools.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> names = new HashSet<>();
+        for (JsonNode tool : tools) {
+            JsonNode name = tool;
+            for (String step : field) {
+                name = name.path(step);
+            }
+            if (name.isTextual()) {
+                names.add(name.asText());
+            }
+        }
+        return names;
+    }
+
+    /** Tool-call arguments as streamed: pieces of up to eight characters. */
+    static List<String> fragments(String arguments) {
+        List<String> pieces = new ArrayList<>();
+        for (int from = 0; from < arguments.length(); ) {
+            int to = Math.min(arguments.length(), from + 8);
+            if (to < arguments.length() && Character.isHighSurrogate(arguments.charAt(to - 1))) {
+                to++;
+            }
+            pieces.add(arguments.substring(from, to));
+            from = to;
+        }
+        return pieces;
     }
 
     static String bearer(String apiKey) {

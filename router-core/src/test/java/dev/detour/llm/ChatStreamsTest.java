@@ -83,6 +83,13 @@ class ChatStreamsTest {
         return chunk;
     }
 
+    private static ChatChunk thinking(String text) {
+        ChatChunk chunk = ChatChunk.of("c1", "m", null, null, null);
+        ((ObjectNode) chunk.json().path("choices").path(0).path("delta")).putObject(ChatRequest.ANTHROPIC_FIELDS)
+                .putObject("delta").put("type", "thinking_delta").put("thinking", text);
+        return chunk;
+    }
+
     private Route<ChatRequest, Started<ChatChunk>> route(ChatProvider first, ChatProvider second, Duration ttft) {
         return Router.create().<ChatRequest, Started<ChatChunk>>route("chat")
                 .tier(Tier.of(ChatStreams.streaming(first)).timeout(ttft))
@@ -101,6 +108,32 @@ class ChatStreamsTest {
                 .assertNext(chunk -> assertThat(chunk.content()).isEqualTo("hi"))
                 .assertNext(chunk -> assertThat(chunk.finishReason()).isEqualTo("stop"))
                 .verifyComplete();
+    }
+
+    @Test
+    void thinkingCountsAsTheFirstTokenButNotAsAnswerText() {
+        ChatProvider thinker = provider("thinker", request -> Flux.concat(Flux.just(role(), thinking("Hmm.")), Flux.never()));
+        ChatProvider fast = provider("fast", request -> Flux.just(text("hi"), finish()));
+        StreamRoute<ChatRequest, ChatChunk> chat = ChatStreams.failing(route(thinker, fast, Duration.ofSeconds(1))).build();
+
+        StepVerifier.withVirtualTime(() -> chat.stream(ChatRequest.user("m", "hello")))
+                .thenAwait(Duration.ofSeconds(2))
+                .assertNext(chunk -> assertThat(chunk.content()).isEmpty())
+                .assertNext(chunk -> assertThat(chunk.thinking().path("delta").path("thinking").asText()).isEqualTo("Hmm."))
+                .expectNoEvent(Duration.ofSeconds(5))
+                .thenCancel()
+                .verify();
+        assertThat(received).hasSize(1);
+
+        ChatProvider dying = provider("a", request -> Flux.concat(Flux.just(role(), thinking("Let me see."), text("The answer")),
+                Mono.error(ProviderException.status(500, "died"))));
+        ChatProvider next = provider("b", request -> Flux.just(text(" is 42."), finish()));
+        List<ChatChunk> chunks = ChatStreams.continuing(route(dying, next, Duration.ofSeconds(5))).build()
+                .stream(ChatRequest.user("m", "?")).collectList().block();
+
+        assertThat(chunks).filteredOn(chunk -> !chunk.isMarker()).extracting(ChatChunk::content)
+                .containsExactly("", null, "The answer", " is 42.", null);
+        assertThat(received.get(received.size() - 1).partial()).isEqualTo("The answer");
     }
 
     @Test

@@ -24,7 +24,7 @@ import reactor.core.publisher.Mono;
  */
 abstract class Door {
 
-    /** OpenAI chat completions: the canonical shape itself. */
+    /** OpenAI chat completions: the canonical shape itself, without an Anthropic provider's thinking. */
     static final Door OPENAI = new OpenAi();
 
     /** The Anthropic Messages API. */
@@ -73,12 +73,12 @@ abstract class Door {
 
         @Override
         byte[] answer(ChatResponse response) {
-            return response.bytes();
+            return response.withoutAnthropicFields().bytes();
         }
 
         @Override
         Flux<SseFrame> events(Flux<ChatChunk> chunks, boolean chunkMarker) {
-            return chunks.map(chunk -> chunk.isMarker() && !chunkMarker ? comment(chunk) : SseFrame.data(Json.bytes(chunk.json())))
+            return chunks.filter(chunk -> chunk.thinking().isMissingNode()).map(chunk -> chunk.isMarker() && !chunkMarker ? comment(chunk) : SseFrame.data(Json.bytes(chunk.json())))
                     .concatWith(Mono.just(SseFrame.DONE));
         }
 

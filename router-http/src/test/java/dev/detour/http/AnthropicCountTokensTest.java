@@ -3,13 +3,11 @@ package dev.detour.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.http.HttpResponseFor;
 import com.anthropic.models.messages.MessageCountTokensParams;
 import com.anthropic.models.messages.MessageTokensCount;
 import dev.detour.sim.Behaviour;
 import dev.detour.sim.SimulatedProvider;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,8 +48,7 @@ class AnthropicCountTokensTest {
                 .model("claude", Behaviour.answer("Hello from Claude."))
                 .model("gpt", Behaviour.answer("Hello from GPT.")),
                 YAML, Map.of("CLIENT", CLIENT_KEY, "SIM", SIM_KEY));
-        client = AnthropicOkHttpClient.builder().baseUrl(h.router.baseUrl()).apiKey(CLIENT_KEY).maxRetries(0)
-                .timeout(Duration.ofSeconds(15)).build();
+        client = AnthropicSdk.client(h, CLIENT_KEY);
     }
 
     @AfterEach

@@ -1,12 +1,11 @@
 package dev.detour.http;
 
+import static dev.detour.http.AnthropicSdk.accumulate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.JsonValue;
 import com.anthropic.core.http.StreamResponse;
-import com.anthropic.helpers.MessageAccumulator;
 import com.anthropic.models.messages.Base64ImageSource;
 import com.anthropic.models.messages.CacheControlEphemeral;
 import com.anthropic.models.messages.ContentBlock;
@@ -45,7 +44,8 @@ import reactor.netty.http.server.HttpServer;
  * The official Anthropic Java SDK end to end, for what the simulator's plain answers cannot show on their own: a tool-use
  * round trip (an OpenAI-compatible provider asking for a tool, the SDK's {@code tool_result} sent back, the final
  * answer), a base64 image block reaching each provider kind in its own form, a client that hangs up mid-stream
- * reaching the provider as a disconnect, and a request shaped like Claude Code's served by both provider kinds.
+ * reaching the provider as a disconnect, and a request shaped like Claude Code's served by both provider kinds (what each received: thinking and
+ * cache_control at the Anthropic one only; the SDK gets the Anthropic provider's thinking block).
  */
 class AnthropicSdkRoundTripTest {
 
@@ -100,8 +100,7 @@ class AnthropicSdkRoundTripTest {
                 .model("slow", Behaviour.answer("one two three four five six seven eight nine ten eleven twelve")
                         .pacing(Duration.ofMillis(300))),
                 YAML.replace("${stub}", "http://127.0.0.1:" + stub.port()), Map.of("CLIENT", CLIENT_KEY, "SIM", SIM_KEY));
-        client = AnthropicOkHttpClient.builder().baseUrl(h.router.baseUrl()).apiKey(CLIENT_KEY).maxRetries(0)
-                .timeout(Duration.ofSeconds(15)).build();
+        client = AnthropicSdk.client(h, CLIENT_KEY);
     }
 
     @AfterEach
@@ -120,14 +119,6 @@ class AnthropicSdkRoundTripTest {
     private static String text(Message message) {
         return message.content().stream().filter(ContentBlock::isText).map(block -> block.asText().text())
                 .collect(Collectors.joining());
-    }
-
-    private static Message accumulate(StreamResponse<RawMessageStreamEvent> stream) {
-        MessageAccumulator accumulator = MessageAccumulator.create();
-        try (stream) {
-            stream.stream().forEach(accumulator::accumulate);
-        }
-        return accumulator.message();
     }
 
     private static Tool tool(String name, String property) {
@@ -221,7 +212,10 @@ class AnthropicSdkRoundTripTest {
         });
     }
 
-    /** System blocks with cache_control, several tools (the last with cache_control), streaming, thinking, metadata. */
+    /**
+     * System blocks with cache_control, several tools (the last with cache_control), a user block with cache_control,
+     * streaming, thinking, metadata.
+     */
     private static MessageCreateParams claudeCode(String model) {
         CacheControlEphemeral cache = CacheControlEphemeral.builder().build();
         MessageCreateParams.Builder params = MessageCreateParams.builder().model(model).maxTokens(32000)
@@ -247,8 +241,13 @@ class AnthropicSdkRoundTripTest {
 
         assertThat(text(anthropic)).isEqualTo("Hello from Claude.");
         assertThat(anthropic.stopReason()).contains(StopReason.END_TURN);
+        assertThat(anthropic.content()).hasSize(2);
+        assertThat(anthropic.content().get(0).isThinking()).isTrue();
+        assertThat(anthropic.content().get(0).asThinking().thinking()).isNotBlank();
+        assertThat(anthropic.content().get(0).asThinking().signature()).isNotBlank();
         assertThat(text(openai)).isEqualTo("Hello from GPT.");
         assertThat(openai.stopReason()).contains(StopReason.END_TURN);
+        assertThat(openai.content()).hasSize(1).allSatisfy(block -> assertThat(block.isText()).isTrue());
 
         ObjectNode toAnthropic = h.simulator.lastRequest("claude");
         assertThat(toAnthropic.path("system").isArray()).isTrue();
@@ -256,7 +255,13 @@ class AnthropicSdkRoundTripTest {
         assertThat(toAnthropic.path("tools")).hasSize(5);
         assertThat(toAnthropic.path("stream").asBoolean()).isTrue();
         assertThat(toAnthropic.path("max_tokens").asInt()).isEqualTo(32000);
-        assertThat(toAnthropic.has("thinking")).isFalse();
+        assertThat(toAnthropic.path("thinking").path("type").asText()).isEqualTo("enabled");
+        assertThat(toAnthropic.path("thinking").path("budget_tokens").asInt()).isEqualTo(1024);
+        assertThat(toAnthropic.path("tools").get(3).has("cache_control")).isFalse();
+        assertThat(toAnthropic.path("tools").get(4).path("cache_control").path("type").asText()).isEqualTo("ephemeral");
+        assertThat(toAnthropic.path("messages").get(0).path("content").get(0).path("cache_control").path("type").asText())
+                .isEqualTo("ephemeral");
+        assertThat(toAnthropic.toString()).doesNotContain("x_anthropic");
 
         ObjectNode toOpenAi = h.simulator.lastRequest("gpt");
         assertThat(toOpenAi.path("messages").get(0).path("role").asText()).isEqualTo("system");

@@ -1,5 +1,6 @@
 package dev.detour.http;
 
+import static dev.detour.http.AnthropicSdk.accumulate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -7,13 +8,11 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.http.HttpResponseFor;
-import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.AnthropicServiceException;
 import com.anthropic.errors.BadRequestException;
 import com.anthropic.errors.NotFoundException;
 import com.anthropic.errors.RateLimitException;
 import com.anthropic.errors.UnauthorizedException;
-import com.anthropic.helpers.MessageAccumulator;
 import com.anthropic.models.messages.ContentBlock;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCountTokensParams;
@@ -24,7 +23,6 @@ import com.anthropic.models.messages.StopReason;
 import dev.detour.sim.Behaviour;
 import dev.detour.sim.Fault;
 import dev.detour.sim.SimulatedProvider;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -87,12 +85,7 @@ class AnthropicSdkTest {
                 .model("dying", Behaviour.answer("one two three four").fault(Fault.cutAfter(2)))
                 .model("resumes", Behaviour.answer("one two three four").onInstruction(Behaviour.Resume.RESTART)),
                 YAML, Map.of("CLIENT", CLIENT_KEY, "TIGHT", "sk-tight-1", "SIM", SIM_KEY), Harness.stoppedClock());
-        client = AnthropicOkHttpClient.builder()
-                .baseUrl(h.router.baseUrl())
-                .apiKey(CLIENT_KEY)
-                .maxRetries(0)
-                .timeout(Duration.ofSeconds(15))
-                .build();
+        client = AnthropicSdk.client(h, CLIENT_KEY);
     }
 
     @AfterEach
@@ -112,18 +105,6 @@ class AnthropicSdkTest {
     private static String text(Message message) {
         return message.content().stream().filter(ContentBlock::isText).map(block -> block.asText().text())
                 .collect(Collectors.joining());
-    }
-
-    /** The SDK's accumulated message of a stream, read whole on the test thread; the events read go into {@code into}. */
-    private static Message accumulate(StreamResponse<RawMessageStreamEvent> stream, List<RawMessageStreamEvent> into) {
-        MessageAccumulator accumulator = MessageAccumulator.create();
-        try (stream) {
-            stream.stream().forEach(event -> {
-                into.add(event);
-                accumulator.accumulate(event);
-            });
-        }
-        return accumulator.message();
     }
 
     @Test

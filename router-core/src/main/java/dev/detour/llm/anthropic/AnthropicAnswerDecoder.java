@@ -3,6 +3,7 @@ package dev.detour.llm.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatResponse;
 import dev.detour.llm.InvalidChatException;
 import dev.detour.llm.Json;
@@ -28,6 +29,7 @@ final class AnthropicAnswerDecoder {
         StringBuilder text = new StringBuilder();
         boolean hasText = false;
         ArrayNode calls = Json.newArray();
+        ArrayNode thinking = Json.newArray();
         for (JsonNode block : content) {
             String blockType = block.path("type").asText();
             if ("text".equals(blockType)) {
@@ -40,6 +42,8 @@ final class AnthropicAnswerDecoder {
                 call.putObject("function")
                         .put("name", block.path("name").asText())
                         .put("arguments", block.path("input").isObject() ? block.get("input").toString() : "{}");
+            } else if ("thinking".equals(blockType) || "redacted_thinking".equals(blockType)) {
+                thinking.add(block.deepCopy());
             }
         }
 
@@ -58,6 +62,9 @@ final class AnthropicAnswerDecoder {
         }
         if (!calls.isEmpty()) {
             out.set("tool_calls", calls);
+        }
+        if (!thinking.isEmpty()) {
+            out.putObject(ChatRequest.ANTHROPIC_FIELDS).set("thinking", thinking);
         }
         choice.put("finish_reason", finishReason(textOrNull(message.get("stop_reason"))));
         ObjectNode usage = usage(message.path("usage"), null);

@@ -18,6 +18,9 @@ final class AnthropicAnswerEncoder {
         JsonNode message = json.path("choices").path(0).path("message");
         ObjectNode out = head(json.path("id").asText(""), json.path("model").asText(""));
         ArrayNode content = out.putArray("content");
+        for (JsonNode block : response.thinking()) {
+            content.add(block.deepCopy());
+        }
         String text = message.path("content").isTextual() ? message.get("content").asText() : "";
         JsonNode calls = message.path("tool_calls");
         if (!text.isEmpty() || !calls.isArray() || calls.isEmpty()) {

@@ -31,11 +31,19 @@ final class AnthropicDialect implements Dialect {
         return "/messages";
     }
 
-    /** The Messages request; one that cannot be expressed fails as a 400 naming the field. */
+    /**
+     * The Messages request; one that cannot be expressed fails as a 400 naming the field. A continuation goes
+     * without {@code thinking}: Anthropic refuses a prefill with extended thinking on, and the thinking was
+     * relayed already; only the answer's text is continued.
+     */
     @Override
     public byte[] encode(ChatRequest request) {
         try {
-            return Json.bytes(AnthropicRequestEncoder.request(request.rendered(), model, maxTokens));
+            ObjectNode body = AnthropicRequestEncoder.request(request.rendered(), model, maxTokens);
+            if (request.partial() != null) {
+                body.remove("thinking");
+            }
+            return Json.bytes(body);
         } catch (InvalidChatException e) {
             throw new ProviderException(Failure.status(400, null,
                     "request cannot be sent to Anthropic: " + e.getMessage()));

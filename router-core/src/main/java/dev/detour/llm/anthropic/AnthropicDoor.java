@@ -18,19 +18,22 @@ import java.util.List;
  * keep their roles, with text and image blocks as content parts (a base64 image as a {@code data:} URL),
  * an assistant's {@code tool_use} blocks as {@code tool_calls}, a user's {@code tool_result} blocks as
  * {@code tool} messages placed before the rest of that user turn ({@code is_error} prefixes the result
- * with {@code Error: }), thinking blocks dropped; {@code tools} become functions, {@code tool_choice}
+ * with {@code Error: }); {@code tools} become functions, {@code tool_choice}
  * {@code auto}/{@code any}/{@code tool}/{@code none} becomes {@code auto}/{@code required}/a named
  * function/{@code none} ({@code disable_parallel_tool_use} becomes {@code parallel_tool_calls: false});
  * {@code stop_sequences} becomes {@code stop}, {@code metadata.user_id} {@code user}; {@code max_tokens},
  * {@code temperature}, {@code top_p} and {@code stream} keep their names. What only Anthropic understands
  * goes into {@link ChatRequest#ANTHROPIC_FIELDS}, which an Anthropic provider reads and every other
  * provider leaves out: system blocks carrying more than text (e.g. {@code cache_control}) are sent as they
- * came, {@code top_k} and unknown top-level fields are passed on; {@code thinking} is kept but not sent
- * (the canonical shape has no thinking blocks to carry the answer's reasoning back, nor to replay it in a
- * later turn). Cache-control marks inside messages and tools are dropped. Server tools, documents and other
- * block types are refused as a 400 naming the field.
+ * came; {@code thinking} (with its budget), {@code top_k} and unknown top-level fields are passed on; an
+ * assistant turn holding thinking blocks or {@code cache_control} marks is sent as it came (thinking goes back
+ * with its signature, in place); {@code cache_control} on user text and image blocks, tool results and tools
+ * is kept on the blocks they become. An OpenAI-compatible provider gets none of these. Server tools,
+ * documents and other block types are refused as a 400 naming the field.
  *
- * <p><b>Answers and streams.</b> See {@link #message} and {@link StreamEncoder}.
+ * <p><b>Answers and streams.</b> See {@link #message} and {@link StreamEncoder}. An Anthropic provider's
+ * thinking ({@link ChatResponse#thinking()}, {@link ChatChunk#thinking()}) comes back as it was sent; an
+ * OpenAI-compatible provider's {@code reasoning_content} does not (it has no signature to send back).
  */
 public final class AnthropicDoor {
 
@@ -46,7 +49,9 @@ public final class AnthropicDoor {
      * chunk's id, prefixed {@code msg_}, and model) and a {@code ping} before anything else; a
      * {@code content_block_start} of type {@code text} or {@code tool_use} when a block begins (closing the
      * previous one with {@code content_block_stop}), then {@code content_block_delta}s of
-     * {@code text_delta} or {@code input_json_delta}; at {@link #end()}, the last {@code content_block_stop},
+     * {@code text_delta} or {@code input_json_delta}; a thinking or redacted-thinking block likewise, with
+     * {@code thinking_delta}s and a {@code signature_delta}; block indexes count every block sent, across
+     * failovers; at {@link #end()}, the last {@code content_block_stop},
      * {@code message_delta} with the stop reason and the usage reported, and {@code message_stop}.
      */
     public interface StreamEncoder {
@@ -68,8 +73,8 @@ public final class AnthropicDoor {
     }
 
     /**
-     * The Anthropic {@code message} object for a canonical answer: its text as one text block, its tool
-     * calls as {@code tool_use} blocks, the {@link #stopReason stop reason} and usage (cached prompt tokens
+     * The Anthropic {@code message} object for a canonical answer: its thinking blocks first, its text as one
+     * text block, its tool calls as {@code tool_use} blocks, the {@link #stopReason stop reason} and usage (cached prompt tokens
      * as {@code cache_read_input_tokens}).
      */
     public static ObjectNode message(ChatResponse response) {

@@ -19,6 +19,8 @@ final class AnthropicRequestDecoder {
     /** The canonical field holding what only an Anthropic provider can use; other dialects drop it. */
     static final String EXTENSION = ChatRequest.ANTHROPIC_FIELDS;
 
+    private static final String CACHE_CONTROL = "cache_control";
+
     private static final Set<String> TRANSLATED = Set.of("model", "max_tokens", "system", "messages", "tools",
             "tool_choice", "stop_sequences", "temperature", "top_p", "top_k", "metadata", "thinking", "stream");
 
@@ -149,11 +151,18 @@ final class AnthropicRequestDecoder {
         }
     }
 
+    /**
+     * An assistant turn: its text joined, its tool_use blocks as tool calls; when it holds thinking blocks or
+     * {@code cache_control} marks, its blocks as sent too, for an Anthropic provider (thinking must go back
+     * with its signature, in place, for a tool-use conversation to go on).
+     */
     private static void assistant(JsonNode content, String where, ArrayNode out) {
         StringBuilder text = new StringBuilder();
         ArrayNode calls = Json.newArray();
+        boolean verbatim = false;
         for (int j = 0; j < content.size(); j++) {
             JsonNode block = content.get(j);
+            verbatim |= block.has(CACHE_CONTROL);
             String blockWhere = where + ".content." + j;
             switch (block.path("type").asText()) {
                 case "text":
@@ -170,6 +179,7 @@ final class AnthropicRequestDecoder {
                     break;
                 case "thinking":
                 case "redacted_thinking":
+                    verbatim = true;
                     break;
                 default:
                     throw new InvalidChatException(blockWhere + ".type: '" + block.path("type").asText()
@@ -185,6 +195,18 @@ final class AnthropicRequestDecoder {
         if (!calls.isEmpty()) {
             message.set("tool_calls", calls);
         }
+        if (verbatim) {
+            message.putObject(EXTENSION).set("content", content.deepCopy());
+        }
+    }
+
+    /** {@code part} with {@code block}'s {@code cache_control}, if it has one, kept for Anthropic providers. */
+    private static ObjectNode cacheControl(JsonNode block, ObjectNode part) {
+        JsonNode mark = block.get(CACHE_CONTROL);
+        if (mark != null && !mark.isNull()) {
+            part.putObject(EXTENSION).set(CACHE_CONTROL, mark.deepCopy());
+        }
+        return part;
     }
 
     /** A user message: its tool results first, as tool messages (they answer the previous turn), then the rest. */
@@ -199,10 +221,10 @@ final class AnthropicRequestDecoder {
                     if (!block.path("text").isTextual()) {
                         throw new InvalidChatException(blockWhere + ".text: Field required");
                     }
-                    parts.addObject().put("type", "text").put("text", block.get("text").asText());
+                    parts.add(cacheControl(block, Json.newObject().put("type", "text").put("text", block.get("text").asText())));
                     break;
                 case "image":
-                    parts.add(image(block, blockWhere));
+                    parts.add(cacheControl(block, image(block, blockWhere)));
                     break;
                 case "tool_result":
                     toolResult(block, blockWhere, out, parts);
@@ -238,7 +260,8 @@ final class AnthropicRequestDecoder {
             }
         }
         String result = block.path("is_error").asBoolean(false) ? "Error: " + text : text.toString();
-        out.addObject().put("role", "tool").put("tool_call_id", block.get("tool_use_id").asText()).put("content", result);
+        cacheControl(block, out.addObject().put("role", "tool").put("tool_call_id", block.get("tool_use_id").asText())
+                .put("content", result));
     }
 
     private static ObjectNode image(JsonNode block, String where) {
@@ -266,7 +289,7 @@ final class AnthropicRequestDecoder {
                 throw new InvalidChatException("tools." + i + ": only client tools with a 'name' and an 'input_schema' are supported"
                         + (tool.has("type") ? " (type '" + type + "')" : ""));
             }
-            ObjectNode function = out.addObject().put("type", "function").putObject("function");
+            ObjectNode function = cacheControl(tool, out.addObject().put("type", "function")).putObject("function");
             function.put("name", tool.get("name").asText());
             if (tool.path("description").isTextual()) {
                 function.put("description", tool.get("description").asText());

@@ -72,6 +72,9 @@ final class AnthropicRequestEncoder {
         copyNumber(in, "top_p", out, "top_p");
         copyNumber(in, "top_k", out, "top_k");
         copyNumber(extension, "top_k", out, "top_k");
+        if (extension.has("thinking") && !toolLoopBegunWithoutThinking(messages)) {
+            out.set("thinking", extension.get("thinking").deepCopy());
+        }
         JsonNode stop = in.get("stop");
         if (stop != null && stop.isTextual()) {
             out.putArray("stop_sequences").add(stop.asText());
@@ -108,6 +111,29 @@ final class AnthropicRequestEncoder {
             }
         });
         return out;
+    }
+
+    /**
+     * Whether the request answers tool results in an assistant turn (a tool-use loop) whose first message did
+     * not think (one an OpenAI-compatible provider served): Anthropic keeps one thinking configuration per
+     * turn and refuses thinking for it, so the loop goes on without.
+     */
+    private static boolean toolLoopBegunWithoutThinking(ArrayNode messages) {
+        int turn = -1;
+        for (int i = messages.size() - 1; i >= 1 && toolResults(messages.get(i))
+                && "assistant".equals(messages.get(i - 1).path("role").asText()); i -= 2) {
+            turn = i - 1;
+        }
+        if (turn < 0) {
+            return false;
+        }
+        String first = messages.get(turn).path("content").path(0).path("type").asText();
+        return !"thinking".equals(first) && !"redacted_thinking".equals(first);
+    }
+
+    private static boolean toolResults(JsonNode message) {
+        return "user".equals(message.path("role").asText())
+                && "tool_result".equals(message.path("content").path(0).path("type").asText());
     }
 
     private static int maxTokens(JsonNode in, int defaultMaxTokens) {
@@ -175,14 +201,14 @@ final class AnthropicRequestEncoder {
                         throw new InvalidChatException("'" + partWhere + "." + type + "' must be a string");
                     }
                     if (!text.asText().isEmpty()) {
-                        blocks.addObject().put("type", "text").put("text", text.asText());
+                        blocks.add(cacheControl(part, Json.newObject().put("type", "text").put("text", text.asText())));
                     }
                     break;
                 case "image_url":
                     if (!images) {
                         throw new InvalidChatException("'" + partWhere + "' is an image, which Anthropic accepts only from users");
                     }
-                    blocks.add(image(part.get("image_url"), partWhere));
+                    blocks.add(cacheControl(part, image(part.get("image_url"), partWhere)));
                     break;
                 default:
                     throw new InvalidChatException("'" + partWhere + ".type' '" + type + "' has no Anthropic equivalent");
@@ -216,7 +242,21 @@ final class AnthropicRequestEncoder {
         return block;
     }
 
+    /** {@code block} with the {@code cache_control} the Anthropic door kept in {@code canonical}, if any. */
+    private static ObjectNode cacheControl(JsonNode canonical, ObjectNode block) {
+        JsonNode mark = canonical.path(ChatRequest.ANTHROPIC_FIELDS).get("cache_control");
+        if (mark != null) {
+            block.set("cache_control", mark.deepCopy());
+        }
+        return block;
+    }
+
+    /** An assistant message's blocks: as the Anthropic door received them when it kept them (thinking), else translated. */
     private static JsonNode assistantContent(JsonNode message, String where) {
+        JsonNode kept = message.path(ChatRequest.ANTHROPIC_FIELDS).get("content");
+        if (kept != null && kept.isArray()) {
+            return kept.deepCopy();
+        }
         JsonNode content = content(message.get("content"), where, false);
         JsonNode calls = message.get("tool_calls");
         if (calls == null || calls.isNull() || calls.isArray() && calls.isEmpty()) {
@@ -267,7 +307,7 @@ final class AnthropicRequestEncoder {
             throw new InvalidChatException("'" + where + ".tool_call_id' is required and must be a string");
         }
         ArrayNode blocks = Json.newArray();
-        ObjectNode result = blocks.addObject().put("type", "tool_result").put("tool_use_id", id.asText());
+        ObjectNode result = cacheControl(message, blocks.addObject().put("type", "tool_result").put("tool_use_id", id.asText()));
         JsonNode content = message.get("content");
         if (content != null && !content.isNull()) {
             result.set("content", content(content, where, true));
@@ -312,6 +352,7 @@ final class AnthropicRequestEncoder {
                 throw new InvalidChatException("'tools[" + i + "].function.name' is required and must be a string");
             }
             ObjectNode translated = out.addObject().put("name", function.get("name").asText());
+            cacheControl(tool, translated);
             if (function.path("description").isTextual()) {
                 translated.put("description", function.get("description").asText());
             }

@@ -7,6 +7,7 @@ import static dev.detour.llm.anthropic.AnthropicAnswerDecoder.usage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.llm.ChatChunk;
+import dev.detour.llm.ChatRequest;
 import dev.detour.llm.InvalidChatException;
 import dev.detour.llm.Json;
 import dev.detour.llm.internal.EventDecoder;
@@ -91,6 +92,9 @@ final class AnthropicStreamDecoder implements EventDecoder {
         if ("text".equals(type) && !block.path("text").asText("").isEmpty()) {
             return List.of(text(block.get("text").asText()));
         }
+        if ("thinking".equals(type) || "redacted_thinking".equals(type)) {
+            return List.of(thinking("block", block));
+        }
         return List.of();
     }
 
@@ -110,7 +114,17 @@ final class AnthropicStreamDecoder implements EventDecoder {
             toolCall.putObject("function").put("arguments", delta.path("partial_json").asText(""));
             return List.of(ChatChunk.of(chunk));
         }
+        if ("thinking_delta".equals(type) || "signature_delta".equals(type)) {
+            return List.of(thinking("delta", delta));
+        }
         return List.of();
+    }
+
+    /** A chunk with a piece of a thinking block ({@code block} or {@code delta}), as {@link ChatChunk#thinking()} says. */
+    private ChatChunk thinking(String piece, JsonNode value) {
+        ObjectNode chunk = chunk();
+        delta(chunk).putObject(ChatRequest.ANTHROPIC_FIELDS).set(piece, value);
+        return ChatChunk.of(chunk);
     }
 
     private ChatChunk text(String text) {

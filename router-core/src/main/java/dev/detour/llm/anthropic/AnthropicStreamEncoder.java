@@ -19,7 +19,7 @@ final class AnthropicStreamEncoder implements AnthropicDoor.StreamEncoder {
     private boolean started;
     private int blocks;
     private int open = -1;
-    private boolean openIsText;
+    private String openType;
     private String finishReason;
     private JsonNode usage;
 
@@ -41,11 +41,11 @@ final class AnthropicStreamEncoder implements AnthropicDoor.StreamEncoder {
         }
         JsonNode choice = json.path("choices").path(0);
         JsonNode delta = choice.path("delta");
+        thinking(chunk.thinking(), events);
         String text = delta.path("content").isTextual() ? delta.get("content").asText() : "";
         if (!text.isEmpty()) {
-            if (open < 0 || !openIsText) {
-                ObjectNode block = Json.newObject().put("type", "text").put("text", "");
-                startBlock(events, block, true);
+            if (!"text".equals(openType)) {
+                startBlock(events, Json.newObject().put("type", "text").put("text", ""));
             }
             ObjectNode textDelta = Json.newObject().put("type", "text_delta").put("text", text);
             events.add(blockDelta(open, textDelta));
@@ -57,7 +57,7 @@ final class AnthropicStreamEncoder implements AnthropicDoor.StreamEncoder {
                 ObjectNode toolUse = Json.newObject().put("type", "tool_use").put("id", call.path("id").asText(""))
                         .put("name", call.path("function").path("name").asText(""));
                 toolUse.putObject("input");
-                startBlock(events, toolUse, false);
+                startBlock(events, toolUse);
                 block = open;
                 blockOfToolCall.put(index, block);
             }
@@ -87,10 +87,31 @@ final class AnthropicStreamEncoder implements AnthropicDoor.StreamEncoder {
         return events;
     }
 
-    private void startBlock(List<AnthropicDoor.Event> events, ObjectNode block, boolean text) {
+    /**
+     * A thinking block's start opens a block of its own; a piece of thinking goes to the open thinking block
+     * (one is opened if none is).
+     */
+    private void thinking(JsonNode thinking, List<AnthropicDoor.Event> events) {
+        if (thinking.isMissingNode()) {
+            return;
+        }
+        JsonNode block = thinking.get("block");
+        if (block != null) {
+            startBlock(events, block);
+        }
+        JsonNode delta = thinking.get("delta");
+        if (delta != null) {
+            if (!"thinking".equals(openType)) {
+                startBlock(events, Json.newObject().put("type", "thinking").put("thinking", "").put("signature", ""));
+            }
+            events.add(blockDelta(open, delta));
+        }
+    }
+
+    private void startBlock(List<AnthropicDoor.Event> events, JsonNode block) {
         closeBlock(events);
         open = blocks++;
-        openIsText = text;
+        openType = block.path("type").asText();
         ObjectNode start = Json.newObject().put("type", "content_block_start").put("index", open);
         start.set("content_block", block);
         events.add(new AnthropicDoor.Event("content_block_start", start));
@@ -101,10 +122,11 @@ final class AnthropicStreamEncoder implements AnthropicDoor.StreamEncoder {
             events.add(new AnthropicDoor.Event("content_block_stop",
                     Json.newObject().put("type", "content_block_stop").put("index", open)));
             open = -1;
+            openType = null;
         }
     }
 
-    private static AnthropicDoor.Event blockDelta(int index, ObjectNode delta) {
+    private static AnthropicDoor.Event blockDelta(int index, JsonNode delta) {
         ObjectNode event = Json.newObject().put("type", "content_block_delta").put("index", index);
         event.set("delta", delta);
         return new AnthropicDoor.Event("content_block_delta", event);

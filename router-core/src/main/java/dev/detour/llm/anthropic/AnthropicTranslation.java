@@ -17,7 +17,11 @@ import reactor.core.publisher.Flux;
  * Translation between Detour's canonical chat shape (OpenAI chat completions) and the Anthropic
  * Messages API: requests one way, answers, stream events and errors the other.
  *
- * <p><b>Requests.</b> Mapped: {@code model}, {@code messages}, {@code max_completion_tokens} /
+ * <p><b>Requests.</b> What the Anthropic door kept in {@link ChatRequest#ANTHROPIC_FIELDS} is sent as it came:
+ * system blocks, {@code thinking}, {@code top_k}, unknown top-level fields, an assistant turn's blocks when they
+ * hold thinking, and {@code cache_control} on content blocks, tool results and tools; {@code thinking} is left
+ * out of a request answering tool results in a turn whose first assistant message did not think (an
+ * OpenAI-compatible provider began the loop), as Anthropic keeps one thinking configuration per turn. Mapped: {@code model}, {@code messages}, {@code max_completion_tokens} /
  * {@code max_tokens}, {@code temperature} (capped at 1, Anthropic's maximum), {@code top_p},
  * {@code top_k}, {@code stop}, {@code tools} (of type {@code function}), {@code tool_choice},
  * {@code parallel_tool_calls: false}, {@code stream} and {@code user}. System and developer messages
@@ -35,7 +39,8 @@ import reactor.core.publisher.Flux;
  * naming the field.
  *
  * <p><b>Answers.</b> Text blocks are joined into {@code message.content}, {@code tool_use} blocks become
- * {@code message.tool_calls}, other blocks (thinking, server tools) are dropped; stop reasons map to
+ * {@code message.tool_calls}, thinking and redacted-thinking blocks are kept as they came in
+ * {@code message.x_anthropic.thinking} ({@link ChatResponse#thinking()}), other blocks (server tools) are dropped; stop reasons map to
  * finish reasons ({@link #finishReason}); usage counts cached input tokens as prompt tokens, as OpenAI
  * does, and reports the cache reads as {@code prompt_tokens_details.cached_tokens}.
  *
@@ -108,8 +113,9 @@ final class AnthropicTranslation {
      * {@code delta.content}; a {@code tool_use} block's start and its {@code input_json_delta}s become
      * {@code delta.tool_calls}, indexed by tool call (not by content block); {@code message_delta} gives
      * a chunk with the finish reason, then a usage-only chunk (no choices); {@code message_stop}
-     * completes the stream. {@code ping}, {@code content_block_stop}, other delta types (thinking,
-     * signatures, citations) and unknown events are ignored.
+     * completes the stream. A thinking or redacted-thinking block's start and its {@code thinking_delta}s and
+     * {@code signature_delta} become {@link ChatChunk#thinking()} pieces. {@code ping}, {@code content_block_stop},
+     * other delta types (citations) and unknown events are ignored.
      *
      * <p>An {@code error} event fails the stream with {@link #error(JsonNode)}; data that is not a JSON
      * object becomes a {@linkplain ChatChunk#malformed malformed} chunk (a stream that then ends

@@ -62,7 +62,7 @@ class AnthropicDoorTest {
     }
 
     @Test
-    void sentToAnthropicItKeepsTheSystemBlocksTopKAndUnknownFieldsAndRoundTripsTheToolUse() {
+    void sentToAnthropicItKeepsTheSystemBlocksThinkingTopKAndUnknownFieldsAndRoundTripsTheToolUse() {
         ChatRequest request = AnthropicDoor.request(Json.object(CLAUDE_CODE_LIKE, "test"));
 
         ObjectNode sent = AnthropicTranslation.request(request, null, 1024);
@@ -70,13 +70,16 @@ class AnthropicDoorTest {
         assertThat(sent.path("system").get(1).path("cache_control").path("type").asText()).isEqualTo("ephemeral");
         assertThat(sent.path("top_k").asInt()).isEqualTo(40);
         assertThat(sent.path("service_tier").asText()).isEqualTo("auto");
-        assertThat(sent.has("thinking")).isFalse();
+        assertThat(sent.path("thinking").toString()).isEqualTo("{\"type\":\"enabled\",\"budget_tokens\":1024}");
         assertThat(sent.has(ChatRequest.ANTHROPIC_FIELDS)).isFalse();
         assertThat(sent.path("metadata").path("user_id").asText()).isEqualTo("u-1");
         JsonNode messages = sent.path("messages");
         assertThat(messages).hasSize(3);
-        assertThat(messages.get(1).path("content").get(1).path("type").asText()).isEqualTo("tool_use");
-        assertThat(messages.get(1).path("content").get(1).path("input").path("path").asText()).isEqualTo("a.txt");
+        assertThat(messages.get(1).path("content").get(0).toString())
+                .isEqualTo("{\"type\":\"thinking\",\"thinking\":\"hm\",\"signature\":\"s\"}");
+        assertThat(messages.get(1).path("content").get(1).path("text").asText()).isEqualTo("Reading.");
+        assertThat(messages.get(1).path("content").get(2).path("type").asText()).isEqualTo("tool_use");
+        assertThat(messages.get(1).path("content").get(2).path("input").path("path").asText()).isEqualTo("a.txt");
         assertThat(messages.get(2).path("content").get(0).path("type").asText()).isEqualTo("tool_result");
         assertThat(messages.get(2).path("content").get(0).path("tool_use_id").asText()).isEqualTo("toolu_1");
         assertThat(sent.path("tool_choice").path("disable_parallel_tool_use").asBoolean()).isTrue();

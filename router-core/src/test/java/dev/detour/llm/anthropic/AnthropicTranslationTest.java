@@ -464,7 +464,8 @@ class AnthropicTranslationTest {
                 event("content_block_delta", "{\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"hm\"}}"),
                 event("message_stop", "{}")));
 
-        assertThat(chunks).extracting(ChatChunk::content).containsExactly("", "x");
+        assertThat(chunks).extracting(ChatChunk::content).containsExactly("", "x", null);
+        assertThat(chunks.get(2).thinking().path("delta").path("thinking").asText()).isEqualTo("hm");
     }
 
     @Test
