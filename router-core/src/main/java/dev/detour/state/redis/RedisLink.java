@@ -85,7 +85,7 @@ final class RedisLink implements AutoCloseable {
         this.timeout = timeout;
         this.prefix = prefix;
         this.channel = prefix + "events";
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1).build();
+        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
         this.client = RedisClient.create(resources);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
@@ -139,8 +139,8 @@ final class RedisLink implements AutoCloseable {
             fallbacks.increment();
             return Mono.empty();
         }
-        return redis.reactive().evalsha(shas[script], ScriptOutputType.MULTI, keys, args)
-                .collectList()
+        return redis.reactive().<List<Object>>evalsha(shas[script], ScriptOutputType.MULTI, keys, args)
+                .next()
                 .timeout(timeout)
                 .onErrorResume(error -> {
                     failed(error);

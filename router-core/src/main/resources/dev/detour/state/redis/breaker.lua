@@ -60,7 +60,8 @@ if st == 1 and now >= untilMs then transition(2, 'open time over') end
 
 if op == 'acquire' then
   if st == 2 then
-    if permits == 0 and now - since >= openFor then permits, out, since = probes, 0, now end
+    -- permits leased a minute ago and never reported (their router gone) are granted again
+    if permits == 0 and now - since >= math.max(openFor, 60000) then permits, out, since = probes, 0, now end
     if permits > 0 then permits, out, granted = permits - 1, out + 1, 1 end
   end
 elseif op == 'record' then
