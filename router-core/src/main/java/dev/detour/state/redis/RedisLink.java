@@ -49,7 +49,6 @@ final class RedisLink implements AutoCloseable {
     private static final String[] SOURCES = new String[SCRIPTS.length];
     /** Latin-1 maps each byte to one char, so answers' bytes pass through Redis unchanged as strings. */
     private static final StringCodec CODEC = new StringCodec(StandardCharsets.ISO_8859_1);
-    private static final Logger log = Loggers.getLogger(RedisStateStore.class);
 
     static {
         for (int i = 0; i < SCRIPTS.length; i++) {
@@ -61,6 +60,7 @@ final class RedisLink implements AutoCloseable {
         }
     }
 
+    private final Logger log = Loggers.getLogger(RedisStateStore.class);
     final String prefix;
     final String channel;
     private final RedisURI uri;
