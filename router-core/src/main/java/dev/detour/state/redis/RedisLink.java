@@ -93,7 +93,7 @@ final class RedisLink implements AutoCloseable {
                 .socketOptions(SocketOptions.builder().connectTimeout(retryEvery.multipliedBy(2)).build())
                 .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(1)))
                 .build());
-        this.checks = Flux.interval(Duration.ZERO, retryEvery, Schedulers.parallel())
+        this.checks = Flux.interval(Duration.ZERO, retryEvery, Schedulers.boundedElastic())
                 .subscribe(tick -> {
                     if (!available) {
                         connect();
@@ -199,12 +199,13 @@ final class RedisLink implements AutoCloseable {
             return;
         }
         Mono<StatefulRedisConnection<String, String>> main = connection != null ? Mono.just(connection)
-                : Mono.fromCompletionStage(client.connectAsync(CODEC, uri)).doOnNext(c -> connection = c);
+                : Mono.fromCompletionStage(() -> client.connectAsync(CODEC, uri)).doOnNext(c -> connection = c);
         main.flatMap(redis -> redis.reactive().ping()
                         .thenMany(Flux.range(0, SOURCES.length).concatMap(i -> redis.reactive().scriptLoad(SOURCES[i])
                                 .doOnNext(sha -> shas[i] = sha)))
                         .then(subscribed()))
                 .timeout(Duration.ofSeconds(2))
+                .subscribeOn(Schedulers.boundedElastic())
                 .doFinally(signal -> connecting.set(false))
                 .subscribe(ok -> { }, this::failed, this::answering);
     }
@@ -213,7 +214,7 @@ final class RedisLink implements AutoCloseable {
         if (pubsub != null) {
             return Mono.empty();
         }
-        return Mono.fromCompletionStage(client.connectPubSubAsync(CODEC, uri))
+        return Mono.fromCompletionStage(() -> client.connectPubSubAsync(CODEC, uri))
                 .flatMap(connection -> {
                     connection.addListener(new RedisPubSubAdapter<>() {
                         @Override

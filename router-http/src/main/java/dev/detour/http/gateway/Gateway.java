@@ -6,7 +6,9 @@ import dev.detour.core.Route;
 import dev.detour.core.RouteEvent;
 import dev.detour.core.Router;
 import dev.detour.core.Tier;
+import dev.detour.core.internal.InMemoryStateStore;
 import dev.detour.core.policy.FailureKind;
+import dev.detour.core.spi.StateStore;
 import dev.detour.core.stream.Started;
 import dev.detour.core.stream.StreamRoute;
 import dev.detour.core.telemetry.RouteMetrics;
@@ -45,6 +47,9 @@ import java.util.function.Function;
  */
 public final class Gateway {
 
+    /** How many answers a route's last-known-good step keeps (the core's default). */
+    private static final int LAST_KNOWN_GOOD = 10_000;
+
     private final GatewayConfig config;
     private final Router router;
     private final RecentEvents events;
@@ -81,7 +86,14 @@ public final class Gateway {
     /** {@link #router(BreakerConfig, MeterRegistry, RecentEvents)}, observing requests and attempts in {@code observations}. */
     public static Router router(BreakerConfig breaker, MeterRegistry registry, RecentEvents events,
                                 ObservationRegistry observations) {
+        return router(breaker, new InMemoryStateStore(), registry, events, observations);
+    }
+
+    /** {@link #router(BreakerConfig, MeterRegistry, RecentEvents, ObservationRegistry)}, its state kept in {@code store}. */
+    public static Router router(BreakerConfig breaker, StateStore store, MeterRegistry registry, RecentEvents events,
+                                ObservationRegistry observations) {
         return Router.builder()
+                .stateStore(store)
                 .breaker(breaker.policy())
                 .listener(new RouteMetrics(registry))
                 .listener(events)
@@ -210,7 +222,7 @@ public final class Gateway {
             route.tier(tier.tier(tier.providers().stream().map(backends::get).map(CallTrail::recording).toList(), tier.timeout(), weights(tier, settings)));
         }
         if (config.lastKnownGood() != null) {
-            route.lastKnownGood(JsonCall::key, config.lastKnownGood());
+            route.lastKnownGood(JsonCall::key, config.lastKnownGood(), LAST_KNOWN_GOOD, AnswerCodecs.JSON);
         }
         if (config.defaultBody() != null) {
             route.defaultAnswer(new JsonAnswer(200, "application/json", config.defaultBody().getBytes(StandardCharsets.UTF_8)));
@@ -284,7 +296,7 @@ public final class Gateway {
             streaming.maxCost(config.maxCost());
         }
         if (config.lastKnownGood() != null) {
-            whole.lastKnownGood(ChatRequest::json, config.lastKnownGood());
+            whole.lastKnownGood(ChatRequest::json, config.lastKnownGood(), LAST_KNOWN_GOOD, AnswerCodecs.CHAT);
         }
         if (config.defaultAnswer() != null) {
             whole.defaultAnswer(ChatResponse.of("detour-default", config.alias(), config.defaultAnswer(), "stop", Usage.NONE));
