@@ -50,6 +50,7 @@ final class Scenarios {
                     "timeout: 1s, retry: { attempts: 2, backoff: 20ms }");
             case "streaming" -> streaming();
             case "max-rate" -> maxRate();
+            case "fleet" -> new FleetScenario(options, generator).run();
             default -> throw new IllegalArgumentException("unknown scenario " + name);
         };
     }

@@ -56,6 +56,8 @@ class ScenarioSmokeTest {
                 "p99_secondary_alone_ms");
         assertThat(figures(json, "streaming")).contains("added_ttft_p99_ms", "added_gap_p99_ms");
         assertThat(figures(json, "max-rate")).contains("max_rate_direct", "max_rate_routed");
+        assertThat(figures(json, "fleet")).contains("redis_added_p99_ms", "down_failed_calls_per_instance_breakers",
+                "down_failed_calls_shared_breakers");
     }
 
     @Test
