@@ -72,8 +72,10 @@ final class FleetScenario {
                 figures.put("redis_added_" + p + "_ms", Report.round(shared.ms(p) - memory.ms(p)));
             }
             figures.put("redis_fallbacks", fallbacks);
-            figures.put("down_failed_calls_per_instance_breakers", (double) failedCalls(sim, null));
-            figures.put("down_failed_calls_shared_breakers", (double) failedCalls(sim, redis.url));
+            figures.put("down_failed_calls_per_instance_breakers", failedCalls(sim, null)[0]);
+            double[] down = failedCalls(sim, redis.url);
+            figures.put("down_failed_calls_shared_breakers", down[0]);
+            figures.put("down_shared_redis_fallbacks", down[1]);
             return new Report.Scenario("fleet", "Two router instances on one Redis. Latency: the same open-loop load through an"
                     + " instance with its state in memory and through one with its state on Redis (breaker results and"
                     + " budgets written to Redis on every call; decisions never wait on it). Then " + DOWN_REQUESTS
@@ -93,8 +95,11 @@ final class FleetScenario {
         return Report.Series.of(name, "latency", rate, run.first());
     }
 
-    /** Sends the requests alternately to two fresh instances and counts the calls the hard-down primary got. */
-    private static long failedCalls(SimulatedProvider sim, String redisUrl) {
+    /**
+     * Sends the requests alternately to two fresh instances: the calls the hard-down primary got, and the Redis
+     * operations served from local state meanwhile.
+     */
+    private static double[] failedCalls(SimulatedProvider sim, String redisUrl) {
         sim.reset();
         try (Fleet fleet = new Fleet(sim, redisUrl, 2)) {
             Flux.range(0, DOWN_REQUESTS)
@@ -102,7 +107,7 @@ final class FleetScenario {
                             .send(ByteBufFlux.fromString(Mono.just("{\"model\":\"main\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")))
                             .responseSingle((response, body) -> body.asString().then(Mono.just(response.status().code()))))
                     .blockLast(Duration.ofMinutes(2));
-            return sim.stats("primary").requests();
+            return new double[] {sim.stats("primary").requests(), fleet.fallbacks()};
         }
     }
 

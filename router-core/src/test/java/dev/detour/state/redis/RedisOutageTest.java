@@ -30,7 +30,7 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 /** Redis is never a new way to fail: stopped, frozen or restarted, the routers serve from local state and resume. */
 class RedisOutageTest {
 
-    private static final Duration TIMEOUT = Duration.ofMillis(50);
+    private static final Duration TIMEOUT = Duration.ofMillis(250);
 
     private final List<AutoCloseable> closing = new ArrayList<>();
     private final AtomicBoolean down = new AtomicBoolean();
