@@ -69,7 +69,7 @@ class SharedStateTest {
     }
 
     RedisStateStore store() {
-        RedisStateStore store = RedisStateStore.builder(redis.url()).timeout(Duration.ofMillis(250))
+        RedisStateStore store = RedisStateStore.builder(redis.url()).timeout(Duration.ofSeconds(1))
                 .retryEvery(Duration.ofMillis(100)).build();
         stores.add(store);
         awaitTrue(() -> store.health().available(), Duration.ofSeconds(5), () -> store.health().detail());
@@ -145,7 +145,8 @@ class SharedStateTest {
             }
             pause(5);
         }
-        assertThat(probes.get()).as("the fleet's probes, not 2 per router").isEqualTo(2);
+        assertThat(probes.get()).as("the fleet's probes, not 2 per router (Redis operations served locally: %d)",
+                stores.stream().mapToLong(RedisStateStore::fallbacks).sum()).isEqualTo(2);
 
         release.tryEmitEmpty();
         awaitTrue(() -> a.status("slow").breaker().state() == BreakerState.CLOSED
@@ -164,7 +165,8 @@ class SharedStateTest {
             assertThat(routes.get(i % 2).call("q").block()).isEqualTo("backup");
         }
         int retries = calls.get() - 20;
-        assertThat(retries).as("4 retries for the fleet (two budgets of their own would allow 8)").isBetween(4, 5);
+        assertThat(retries).as("about 4 retries for the fleet (two budgets of their own allow 8); a router decides from"
+                + " the fleet's totals of its last reply, so it may overshoot by what is in flight").isBetween(4, 7);
     }
 
     @Test
