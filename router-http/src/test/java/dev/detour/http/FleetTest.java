@@ -25,7 +25,8 @@ import reactor.netty.http.client.HttpClient;
 /**
  * Two router-http servers on one real redis-server (with a password) and one simulator: a breaker opened by A's
  * traffic is open on B, an override made on A applies on B, a last-known-good answer A served is B's degraded
- * answer, and the Redis URL and password appear in no readiness answer, metric, admin answer or log line.
+ * answer; Redis stopped, A serves from local state and says so in /readyz and its metric; the Redis URL and password
+ * appear in no readiness answer, metric, admin answer or log line.
  */
 class FleetTest {
 
@@ -110,8 +111,15 @@ class FleetTest {
 
         assertThat(get(a, "/readyz")).isEqualTo("ready\nstate: redis available\n");
         assertThat(get(a, "/metrics")).contains("detour_state_store_available 1.0");
-        String everything = get(a, "/readyz") + get(b, "/metrics") + get(a, "/admin/providers") + get(b, "/admin/config/versions")
-                + get(a, "/admin/events") + logs.get(0) + logs.get(1);
+        String shared = get(a, "/readyz") + get(b, "/metrics") + get(a, "/admin/providers") + get(b, "/admin/config/versions")
+                + get(a, "/admin/events");
+
+        redis.stop();
+        assertThat(chat(a, "chat")).as("served from local state").contains("from second");
+        Harness.await("A says Redis is away", () -> get(a, "/readyz").contains("redis unavailable"));
+        assertThat(get(a, "/readyz")).startsWith("ready\n").contains("serving from local state");
+        assertThat(get(a, "/metrics")).contains("detour_state_store_available 0.0");
+        String everything = shared + get(a, "/readyz") + get(a, "/metrics") + logs.get(0) + logs.get(1);
         assertThat(everything).doesNotContain(PASSWORD).doesNotContain(redis.url());
     }
 

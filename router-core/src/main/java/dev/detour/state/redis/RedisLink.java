@@ -245,12 +245,12 @@ final class RedisLink implements AutoCloseable {
         available = false;
         checks.dispose();
         if (pubsub != null) {
-            pubsub.closeAsync();
+            pubsub.close();
         }
         if (connection != null) {
-            connection.closeAsync();
+            connection.close();
         }
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        resources.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+        client.shutdown(Duration.ofMillis(100), Duration.ofSeconds(2));
+        resources.shutdown(100, 2000, java.util.concurrent.TimeUnit.MILLISECONDS).awaitUninterruptibly(3000);
     }
 }

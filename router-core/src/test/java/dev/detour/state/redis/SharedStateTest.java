@@ -109,6 +109,7 @@ class SharedStateTest {
         Outcome<String> outcome = onB.execute("q").block();
         assertThat(outcome.value()).isEqualTo("backup");
         assertThat(calls.get()).as("B's open breaker made no call").isEqualTo(before);
+        awaitTrue(() -> a.status("flaky").breaker().calls() == 4, Duration.ofSeconds(1));
         assertThat(a.status("flaky").breaker()).as("one window for the fleet: B's answer and A's failures")
                 .extracting(s -> s.calls(), s -> s.failures()).containsExactly(4, 3);
     }
