@@ -20,6 +20,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -165,7 +168,7 @@ final class RedisLink implements AutoCloseable {
     }
 
     /** Reads the hash {@code key} (the overrides) within the timeout; empty when Redis does not answer. */
-    Mono<java.util.Map<String, String>> hash(String key) {
+    Mono<Map<String, String>> hash(String key) {
         StatefulRedisConnection<String, String> redis = connection;
         if (!available || redis == null) {
             return Mono.empty();
@@ -179,7 +182,7 @@ final class RedisLink implements AutoCloseable {
     }
 
     private void failed(Throwable failure) {
-        Throwable error = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+        Throwable error = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
         fallbacks.increment();
         available = false;
@@ -251,6 +254,6 @@ final class RedisLink implements AutoCloseable {
             connection.close();
         }
         client.shutdown(Duration.ofMillis(100), Duration.ofSeconds(2));
-        resources.shutdown(100, 2000, java.util.concurrent.TimeUnit.MILLISECONDS).awaitUninterruptibly(3000);
+        resources.shutdown(100, 2000, TimeUnit.MILLISECONDS).awaitUninterruptibly(3000);
     }
 }

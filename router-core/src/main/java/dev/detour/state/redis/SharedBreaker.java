@@ -16,7 +16,8 @@ import java.util.function.LongSupplier;
  * A provider's breaker shared by a fleet: its state and window live in Redis ({@code breaker.lua}), changed
  * atomically by every router's results; each router decides from its {@link View} of that state, kept current by
  * the scripts' replies and the pub/sub channel, so a call never waits on Redis. Half-open probe permits are leased
- * from Redis, so the fleet probes as many times as the policy says, not that many times per router. Every result
+ * from Redis, so the fleet probes as many times as the policy says, not that many times per router. Results are
+ * sent in batches, one command in flight at a time (a probe's at once, alone). Every result
  * also goes to a local breaker, heard by the listener only while Redis is unavailable, which then decides (an open
  * fleet breaker still holds until its open time ends).
  */
@@ -38,6 +39,9 @@ final class SharedBreaker implements CircuitBreaker {
     private final AtomicInteger probes = new AtomicInteger();
     private final AtomicBoolean asking = new AtomicBoolean();
     private final AtomicReference<String> whileAway = new AtomicReference<>();
+    private final StringBuilder pending = new StringBuilder();
+    private final AtomicBoolean sending = new AtomicBoolean();
+    private long pendingRetryAfter;
 
     SharedBreaker(String provider, BreakerPolicy policy, BreakerListener listener, CircuitBreaker local,
                   RedisLink link, LongSupplier clock) {
@@ -121,8 +125,48 @@ final class SharedBreaker implements CircuitBreaker {
         boolean failed = failure != null && policy.records(failure);
         boolean slow = policy.tripsOnSlowCalls() && durationNanos >= policy.slowerThan().toNanos();
         long retryAfterMillis = failed && retryAfter != null ? Math.max(0, retryAfter.toMillis()) : 0;
-        run("record", failed ? "1" : "0", slow ? "1" : "0", Long.toString(retryAfterMillis),
-                take(probes) ? "1" : "0", String.valueOf(failure), Long.toString(durationNanos / 1_000_000)).subscribe();
+        char result = (char) ('0' + (failed ? 1 : 0) + (slow ? 2 : 0));
+        if (take(probes)) {
+            run("record", String.valueOf(result), Long.toString(retryAfterMillis), "1", String.valueOf(failure),
+                    Long.toString(durationNanos / 1_000_000)).subscribe();
+        } else if (link.available()) {
+            synchronized (pending) {
+                pending.append(result);
+                pendingRetryAfter = Math.max(pendingRetryAfter, retryAfterMillis);
+            }
+            send();
+        }
+    }
+
+    /** Sends the results not sent yet in one command, one command in flight at a time. */
+    private void send() {
+        if (!sending.compareAndSet(false, true)) {
+            return;
+        }
+        String results;
+        long retryAfterMillis;
+        synchronized (pending) {
+            results = pending.toString();
+            retryAfterMillis = pendingRetryAfter;
+            pending.setLength(0);
+            pendingRetryAfter = 0;
+        }
+        if (results.isEmpty()) {
+            sending.set(false);
+            return;
+        }
+        run("record", results, Long.toString(retryAfterMillis), "0", "", "0")
+                .doFinally(signal -> {
+                    sending.set(false);
+                    boolean more;
+                    synchronized (pending) {
+                        more = pending.length() > 0;
+                    }
+                    if (more) {
+                        send();
+                    }
+                })
+                .subscribe();
     }
 
     @Override

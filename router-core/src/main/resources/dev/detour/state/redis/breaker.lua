@@ -2,7 +2,8 @@
 -- KEYS[1]: the state hash; KEYS[2]: the window (a list of "ms:flags", newest first).
 -- ARGV: op (read|acquire|record|cancel|force|reset), channel, provider, count window (0: time-based),
 --       time window ms, minimum calls, failure rate, slow-call rate (>1: off), open-for ms, probes,
---       then for record: failed (0|1), slow (0|1), retry-after ms, probe (0|1), failure kind, duration ms.
+--       then for record: the results in order, one digit each (1: failed, 2: slow, 3: both, 0: neither),
+--       the longest retry-after ms, probe (0|1: then one result), failure kind, duration ms.
 -- States: 0 closed, 1 open, 2 half-open, 3 forced open.
 -- Returns {state, open ms left, generation, calls, failures, slow calls, reason, probe granted (0|1)}.
 local h, w = KEYS[1], KEYS[2]
@@ -65,10 +66,13 @@ if op == 'acquire' then
     if permits > 0 then permits, out, granted = permits - 1, out + 1, 1 end
   end
 elseif op == 'record' then
-  local failed, slowCall, retryAfter = ARGV[11] == '1', ARGV[12] == '1', tonumber(ARGV[13])
+  local results, retryAfter = ARGV[11], tonumber(ARGV[12])
+  local last = tonumber(string.sub(results, -1))
+  local failed, slowCall = last % 2 == 1, last >= 2
   if st == 0 then
-    local flags = (failed and 1 or 0) + (slowCall and 2 or 0)
-    redis.call('LPUSH', w, now .. ':' .. flags)
+    for i = 1, #results do
+      redis.call('LPUSH', w, now .. ':' .. string.sub(results, i, i))
+    end
     redis.call('LTRIM', w, 0, (countWindow > 0 and countWindow or 10000) - 1)
     if countWindow == 0 then redis.call('PEXPIRE', w, timeWindow * 2) end
     local calls, failures, slow = totals()
@@ -81,12 +85,12 @@ elseif op == 'record' then
     end
   elseif st == 1 then
     if retryAfter > 0 and now + retryAfter > untilMs then untilMs = now + retryAfter end
-  elseif st == 2 and ARGV[14] == '1' and out > 0 then
+  elseif st == 2 and ARGV[13] == '1' and out > 0 then
     out = out - 1
     if failed then
-      open(retryAfter, 'probe failed: ' .. ARGV[15])
+      open(retryAfter, 'probe failed: ' .. ARGV[14])
     elseif slowCall then
-      open(0, 'probe slow: ' .. ARGV[16] .. 'ms')
+      open(0, 'probe slow: ' .. ARGV[15] .. 'ms')
     else
       ok = ok + 1
       if ok >= probes then transition(0, ok == 1 and '1 probe succeeded' or (ok .. ' probes succeeded')) end
