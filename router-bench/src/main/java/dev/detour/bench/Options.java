@@ -28,14 +28,14 @@ public record Options(List<String> scenarios, double rate, Duration duration, Du
 
     /** Every scenario, in the order they run. */
     public static final List<String> ALL = List.of("overhead", "hedging", "outage", "streaming", "max-rate", "brownout",
-            "rate-limited", "library", "tracing");
+            "rate-limited", "library", "tracing", "fleet");
     /** The scenarios run when none is named. */
     public static final List<String> DEFAULT = List.of("overhead", "hedging", "outage", "streaming");
 
     static final String USAGE = """
             usage: java -jar router-bench.jar [scenario ...] [--rate R] [--duration D] [--warmup W] [--out DIR]
                    [--target URL] [--direct URL] [--poisson] [--seed N] [--steps N] [--connections N] [--timeout D]
-              scenarios: overhead hedging outage streaming max-rate brownout rate-limited library tracing, or all
+              scenarios: overhead hedging outage streaming max-rate brownout rate-limited library tracing fleet, or all
                          (default: overhead hedging outage streaming)
               --rate R         requests per second (default 200; max-rate starts there and doubles)
               --duration D     measured time per series, e.g. 20s, 500ms, 1m (default 10s)

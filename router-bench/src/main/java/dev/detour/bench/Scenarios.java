@@ -52,6 +52,7 @@ final class Scenarios {
             case "max-rate" -> maxRate();
             case "library" -> new LibraryScenario(options, generator.progress()).run();
             case "tracing" -> new TracingScenario(options, generator).run();
+            case "fleet" -> new FleetScenario(options, generator).run();
             default -> throw new IllegalArgumentException("unknown scenario " + name);
         };
     }

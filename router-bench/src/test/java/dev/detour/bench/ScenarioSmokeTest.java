@@ -61,6 +61,8 @@ class ScenarioSmokeTest {
                 "down_detour_to_resilience4j_p50");
         assertThat(figures(json, "tracing")).contains("off_bytes_per_request", "ratio_1.0_added_p50_ms",
                 "ratio_1.0_added_bytes_per_request", "ratio_0.1_added_p99_ms");
+        assertThat(figures(json, "fleet")).contains("redis_added_p99_ms", "down_failed_calls_per_instance_breakers",
+                "down_failed_calls_shared_breakers");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.detour.core;
 
+import dev.detour.core.spi.SharedAnswers;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,17 +48,29 @@ abstract class DegradedStep<I, O> {
         Outcome<O> served(O answer, String step, Degraded degraded);
     }
 
-    /** The last good answer per request key, within a maximum staleness; keeps the newest entries. */
+    /**
+     * The last good answer per request key, within a maximum staleness; keeps the newest entries, and shares them
+     * through {@link SharedAnswers} when it has them.
+     */
     static final class LastKnownGood<I, O> extends DegradedStep<I, O> {
 
         final Function<? super I, ?> key;
         final Duration maxStaleness;
+        private final String route;
+        private final int capacity;
+        private final SharedAnswers shared;
+        private final AnswerCodec<O> codec;
         private final Map<Object, Entry<O>> entries;
 
-        LastKnownGood(Function<? super I, ?> key, Duration maxStaleness, int capacity) {
+        LastKnownGood(String route, Function<? super I, ?> key, Duration maxStaleness, int capacity,
+                      SharedAnswers shared, AnswerCodec<O> codec) {
             super("last-known-good");
             this.key = Objects.requireNonNull(key, "key");
             this.maxStaleness = maxStaleness;
+            this.route = route;
+            this.capacity = capacity;
+            this.shared = codec != null ? shared : null;
+            this.codec = codec;
             this.entries = new LinkedHashMap<>(64, 0.75f, true) {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<Object, Entry<O>> eldest) {
@@ -72,7 +85,20 @@ abstract class DegradedStep<I, O> {
                 synchronized (entries) {
                     entries.put(k, new Entry<>(answer, nowNanos));
                 }
+                if (shared != null) {
+                    share(String.valueOf(k), answer);
+                }
             }
+        }
+
+        private void share(String k, O answer) {
+            byte[] bytes;
+            try {
+                bytes = codec.encode(answer);
+            } catch (RuntimeException e) {
+                return;
+            }
+            shared.put(route, k, bytes, maxStaleness, capacity);
         }
 
         Entry<O> recall(I request) {
@@ -95,7 +121,17 @@ abstract class DegradedStep<I, O> {
                             new Degraded(Degraded.Kind.LAST_KNOWN_GOOD, reason, age)));
                 }
             }
-            return Mono.empty();
+            Object k;
+            long left = fallen.nanosLeft();
+            if (shared == null || left <= 0 || (k = key.apply(request)) == null) {
+                return Mono.empty();
+            }
+            return shared.get(route, String.valueOf(k))
+                    .timeout(Duration.ofNanos(left), fallen.scheduler())
+                    .filter(stored -> stored.age().compareTo(maxStaleness) <= 0)
+                    .map(stored -> fallen.served(codec.decode(stored.answer()), name,
+                            new Degraded(Degraded.Kind.LAST_KNOWN_GOOD, reason, stored.age())))
+                    .onErrorResume(error -> Mono.empty());
         }
 
         record Entry<O>(O answer, long storedAtNanos) {

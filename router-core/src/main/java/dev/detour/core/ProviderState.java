@@ -1,10 +1,10 @@
 package dev.detour.core;
 
-import dev.detour.core.internal.BudgetTracker;
-import dev.detour.core.policy.Budget;
 import dev.detour.core.policy.FailureKind;
 import dev.detour.core.policy.LatencyWindow;
 import dev.detour.core.spi.CircuitBreaker;
+import dev.detour.core.spi.ExtraCalls;
+import dev.detour.core.spi.Overrides;
 import java.time.Duration;
 
 /** One provider's shared state in a router: breaker, budgets, latency and error statistics, operator flag. */
@@ -18,26 +18,27 @@ final class ProviderState {
 
     final String name;
     final CircuitBreaker breaker;
-    final BudgetTracker retries;
-    final BudgetTracker hedges;
+    final ExtraCalls retries;
+    final ExtraCalls hedges;
     final LatencyWindow latencies = new LatencyWindow(WINDOW);
-    private volatile boolean disabled;
+    private final Overrides overrides;
     private double latencyEwma = Double.NaN;
     private double errorEwma;
 
-    ProviderState(String name, CircuitBreaker breaker, Budget retries, Budget hedges) {
+    ProviderState(String name, CircuitBreaker breaker, ExtraCalls retries, ExtraCalls hedges, Overrides overrides) {
         this.name = name;
         this.breaker = breaker;
-        this.retries = new BudgetTracker(retries);
-        this.hedges = new BudgetTracker(hedges);
+        this.retries = retries;
+        this.hedges = hedges;
+        this.overrides = overrides;
     }
 
     boolean disabled() {
-        return disabled;
+        return overrides.disabled(name);
     }
 
     void disabled(boolean disabled) {
-        this.disabled = disabled;
+        overrides.disabled(name, disabled);
     }
 
     /**
@@ -77,7 +78,7 @@ final class ProviderState {
     }
 
     boolean available(long nowNanos) {
-        if (disabled) {
+        if (disabled()) {
             return false;
         }
         switch (breaker.state(nowNanos)) {
@@ -98,6 +99,6 @@ final class ProviderState {
             errors = errorEwma;
         }
         return new ProviderStatus(name, snapshot, Double.isNaN(latency) ? null : Duration.ofNanos((long) latency),
-                errors, disabled);
+                errors, disabled());
     }
 }

@@ -350,6 +350,18 @@ public final class Route<I, O> {
 
         /** Like {@link #lastKnownGood(Function, Duration)}, keeping up to {@code capacity} keys. */
         public Builder<I, O> lastKnownGood(Function<? super I, ?> key, Duration maxStaleness, int capacity) {
+            return lastKnownGood(key, maxStaleness, capacity, null);
+        }
+
+        /**
+         * Like {@link #lastKnownGood(Function, Duration, int)}, and shared by the routes of this name in a fleet
+         * when the router's {@linkplain Router.Builder#stateStore state store} shares answers: each good answer is
+         * kept there too, encoded by {@code codec}, under the key's {@code String.valueOf}; a route that has no
+         * fresh answer of its own asks the store (within the store's timeout and the time left) and serves that
+         * answer with the age it has in the store. A null {@code codec} keeps the answers in this route only.
+         */
+        public Builder<I, O> lastKnownGood(Function<? super I, ?> key, Duration maxStaleness, int capacity,
+                                           AnswerCodec<O> codec) {
             if (lastKnownGood != null) {
                 throw new InvalidRouteException("route '" + name + "': lastKnownGood is already set");
             }
@@ -359,7 +371,8 @@ public final class Route<I, O> {
             if (capacity < 1) {
                 throw new InvalidRouteException("route '" + name + "': lastKnownGood capacity must be at least 1, was " + capacity);
             }
-            lastKnownGood = new DegradedStep.LastKnownGood<>(key, maxStaleness, capacity);
+            lastKnownGood = new DegradedStep.LastKnownGood<>(name, key, maxStaleness, capacity,
+                    codec != null ? router.sharedAnswers() : null, codec);
             degraded.add(lastKnownGood);
             return this;
         }

@@ -1,8 +1,8 @@
 package dev.detour.core;
 
 import dev.detour.core.internal.Engine;
-import dev.detour.core.internal.InMemoryBreakerStore;
 import dev.detour.core.internal.InMemoryCounters;
+import dev.detour.core.internal.InMemoryStateStore;
 import dev.detour.core.internal.RequestTrace;
 import dev.detour.core.policy.Balancer;
 import dev.detour.core.policy.BreakerPolicy;
@@ -10,6 +10,8 @@ import dev.detour.core.policy.BreakerState;
 import dev.detour.core.policy.Budget;
 import dev.detour.core.spi.BreakerStore;
 import dev.detour.core.spi.Counters;
+import dev.detour.core.spi.SharedAnswers;
+import dev.detour.core.spi.StateStore;
 import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,7 +58,7 @@ public final class Router {
     private final Budget hedgeBudget;
     private final BreakerPolicy breaker;
     private final Map<String, BreakerPolicy> breakers;
-    private final BreakerStore breakerStore;
+    private final StateStore store;
     private final RouteListener[] listeners;
     private final Function<Throwable, Failure> classifier;
     private final ObservationRegistry observations;
@@ -70,11 +72,12 @@ public final class Router {
         this.hedgeBudget = builder.hedgeBudget;
         this.breaker = builder.breaker;
         this.breakers = Map.copyOf(builder.breakers);
-        this.breakerStore = builder.breakerStore;
+        this.store = builder.store;
         this.listeners = builder.listeners.toArray(new RouteListener[0]);
         this.classifier = builder.classifier;
         this.observations = builder.observations.isNoop() ? null : builder.observations;
         this.counters = builder.counters != null ? builder.counters
+                : store.counters() != null ? store.counters()
                 : new InMemoryCounters(() -> scheduler().now(TimeUnit.MILLISECONDS));
         this.captureContent = builder.captureContent;
         if (observations != null) {
@@ -224,8 +227,19 @@ public final class Router {
     ProviderState state(String provider) {
         ProviderState state = providers.get(provider);
         return state != null ? state : providers.computeIfAbsent(provider, name -> new ProviderState(name,
-                breakerStore.breaker(name, breakers.getOrDefault(name, breaker), this::breakerChanged),
-                retryBudget, hedgeBudget));
+                store.breaker(name, breakers.getOrDefault(name, breaker), this::breakerChanged),
+                store.extraCalls(name, "retries", retryBudget), store.extraCalls(name, "hedges", hedgeBudget),
+                store.overrides()));
+    }
+
+    /** Where this router keeps its providers' state: in memory unless {@link Builder#stateStore} was set. */
+    public StateStore stateStore() {
+        return store;
+    }
+
+    /** Where last-known-good answers are shared, or null (each route keeps its own). */
+    SharedAnswers sharedAnswers() {
+        return store.answers();
     }
 
     private void breakerChanged(String provider, BreakerState from, BreakerState to, String reason) {
@@ -263,6 +277,7 @@ public final class Router {
         private BreakerPolicy breaker = BreakerPolicy.defaults();
         private final Map<String, BreakerPolicy> breakers = new HashMap<>();
         private BreakerStore breakerStore;
+        private StateStore store;
         private final List<RouteListener> listeners = new ArrayList<>();
         private Function<Throwable, Failure> classifier;
         private ObservationRegistry observations = ObservationRegistry.NOOP;
@@ -305,9 +320,18 @@ public final class Router {
             return this;
         }
 
-        /** Where breakers keep their state; in memory unless set. */
+        /** Where breakers keep their state; in memory unless set. Not with {@link #stateStore}, which holds breakers too. */
         public Builder breakerStore(BreakerStore store) {
             this.breakerStore = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /**
+         * Where breakers, budgets, overrides and shared last-known-good answers are kept; in memory unless set.
+         * A shared store (e.g. {@code dev.detour.state.redis.RedisStateStore}) makes them fleet-wide.
+         */
+        public Builder stateStore(StateStore store) {
+            this.store = Objects.requireNonNull(store, "store");
             return this;
         }
 
@@ -340,8 +364,9 @@ public final class Router {
         }
 
         /**
-         * Where routes' spend caps (and the standalone router's per-key limits) count: counters shared by a
-         * fleet (Redis) or, unless set, in memory on the router's clock ({@link #scheduler(Scheduler)}).
+         * Where routes' spend caps (and the standalone router's per-key limits) count. Unless set: the
+         * {@link #stateStore(StateStore) state store}'s counters (shared by a fleet on Redis), else counters in
+         * memory on the router's clock ({@link #scheduler(Scheduler)}).
          */
         public Builder counters(Counters counters) {
             this.counters = Objects.requireNonNull(counters, "counters");
@@ -360,8 +385,11 @@ public final class Router {
 
         /** The router. */
         public Router build() {
-            if (breakerStore == null) {
-                breakerStore = new InMemoryBreakerStore();
+            if (store != null && breakerStore != null) {
+                throw new IllegalStateException("set either breakerStore or stateStore (which holds breakers too)");
+            }
+            if (store == null) {
+                store = breakerStore != null ? new InMemoryStateStore(breakerStore) : new InMemoryStateStore();
             }
             return new Router(this);
         }

@@ -2,7 +2,9 @@ package dev.detour.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.detour.core.internal.BudgetTracker;
 import dev.detour.core.internal.InMemoryBreakerStore;
+import dev.detour.core.internal.InMemoryStateStore;
 import dev.detour.core.policy.BreakerPolicy;
 import dev.detour.core.policy.Budget;
 import dev.detour.core.policy.FailureKind;
@@ -16,7 +18,8 @@ class ProviderStateTest {
 
     private final ProviderState state = new ProviderState("p",
             new InMemoryBreakerStore().breaker("p", BreakerPolicy.defaults(), BreakerListener.none()),
-            Budget.unlimited(), Budget.unlimited());
+            new BudgetTracker(Budget.unlimited()), new BudgetTracker(Budget.unlimited()),
+            new InMemoryStateStore.LocalOverrides());
 
     @Test
     void answersAndFailuresReachTheBreakerAndTheStatistics() {

@@ -3,6 +3,7 @@ package dev.detour.http;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.Router;
 import dev.detour.core.spi.Counters;
+import dev.detour.core.spi.StateStore;
 import dev.detour.http.config.AdminConfig;
 import dev.detour.http.config.ConfigVersions;
 import dev.detour.http.config.GatewayConfig;
@@ -56,6 +57,7 @@ public final class DetourServer implements AutoCloseable {
     private final AdminHandler admin;
     private final ClientEdges edges;
     private final Tracing tracing;
+    private final StateStore state;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
@@ -68,7 +70,8 @@ public final class DetourServer implements AutoCloseable {
         this.tracing = tracing != null ? tracing : Tracing.of(config.tracing());
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Gateway.RecentEvents events = new Gateway.RecentEvents(200);
-        Router router = Gateway.router(config.breaker(), registry, events, this.tracing.registry(),
+        this.state = SharedState.open(config.state(), environment, registry);
+        Router router = Gateway.router(config.breaker(), state, registry, events, this.tracing.registry(),
                 config.tracing() != null && config.tracing().captureContent(), counters);
         KeyLimits limits = new KeyLimits(router.counters(), registry);
         Function<GatewayConfig, Serving> prepare = next -> Serving.of(next, Gateway.build(next, environment, router, events), environment, limits);
@@ -94,7 +97,7 @@ public final class DetourServer implements AutoCloseable {
                             .get("/healthz", (request, response) -> response.sendString(Mono.just("ok")))
                             .get("/readyz", (request, response) -> draining
                                     ? response.status(HttpResponseStatus.SERVICE_UNAVAILABLE).sendString(Mono.just("draining"))
-                                    : response.sendString(Mono.just("ready")))
+                                    : response.sendString(Mono.fromSupplier(() -> "ready\n" + SharedState.describe(state))))
                             .get("/metrics", (request, response) -> response
                                     .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
                                     .sendString(Mono.fromCallable(registry::scrape)));
@@ -273,6 +276,9 @@ public final class DetourServer implements AutoCloseable {
         if (!Objects.equals(running.breaker(), next.breaker())) {
             throw new IllegalArgumentException("breaker settings cannot change while running (restart to change them)");
         }
+        if (!Objects.equals(running.state(), next.state())) {
+            throw new IllegalArgumentException("state cannot change while running (restart to change it)");
+        }
         if (!Objects.equals(running.tracing(), next.tracing())) {
             throw new IllegalArgumentException("tracing cannot change while running (restart to change it)");
         }
@@ -334,6 +340,7 @@ public final class DetourServer implements AutoCloseable {
         awaitZero(messages.inFlightCounter(), logsEnd);
         log.close();
         tracing.close();
+        SharedState.close(state);
     }
 
     private static void awaitZero(AtomicInteger count, long untilNanos) {

@@ -1,12 +1,13 @@
 package dev.detour.core.internal;
 
 import dev.detour.core.policy.Budget;
+import dev.detour.core.spi.ExtraCalls;
 
 /**
  * One provider's first attempts and extra calls over a {@link Budget}'s window, in {@link TimeBuckets}.
  * Thread-safe; each method holds a short lock and never blocks otherwise.
  */
-public final class BudgetTracker {
+public final class BudgetTracker implements ExtraCalls {
 
     private static final int CALLS = 0;
     private static final int EXTRAS = 1;
@@ -23,7 +24,7 @@ public final class BudgetTracker {
         this.window = new TimeBuckets(budget.window(), 2);
     }
 
-    /** Counts a first attempt at {@code nowNanos}. */
+    @Override
     public void recordCall(long nowNanos) {
         if (unlimited) {
             return;
@@ -33,7 +34,7 @@ public final class BudgetTracker {
         }
     }
 
-    /** Counts and allows an extra call at {@code nowNanos} if the budget has room; false otherwise. */
+    @Override
     public boolean tryExtra(long nowNanos) {
         if (unlimited) {
             return true;

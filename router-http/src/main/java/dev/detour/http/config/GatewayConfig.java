@@ -22,16 +22,18 @@ import java.util.Map;
  *                      {@code clientKeyEnvs}, the keys clients must present (none in either means
  *                      clients need no key)
  * @param tracing       where spans go and how many are kept; null: no tracing
+ * @param state         where providers' shared state is kept (in memory unless set)
  */
 public record GatewayConfig(ServerConfig server, AdminConfig admin, List<String> clientKeyEnvs,
                             BreakerConfig breaker, Map<String, ProviderConfig> providers,
                             List<RouteConfig> routes, List<JsonRouteConfig> jsonRoutes,
-                            List<ClientKeyConfig> clientKeys, TracingConfig tracing) {
+                            List<ClientKeyConfig> clientKeys, TracingConfig tracing, StateConfig state) {
 
     /** Takes the defaults of what is null and copies the collections. */
     public GatewayConfig {
         server = server != null ? server : ServerConfig.defaults();
         admin = admin != null ? admin : AdminConfig.off();
+        state = state != null ? state : StateConfig.defaults();
         breaker = breaker != null ? breaker : BreakerConfig.defaults();
         clientKeyEnvs = clientKeyEnvs == null ? List.of() : List.copyOf(clientKeyEnvs);
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers == null ? Map.of() : providers));
@@ -46,17 +48,24 @@ public record GatewayConfig(ServerConfig server, AdminConfig admin, List<String>
         }
     }
 
+    /** A configuration with its state in memory. */
+    public GatewayConfig(ServerConfig server, AdminConfig admin, List<String> clientKeyEnvs, BreakerConfig breaker,
+                         Map<String, ProviderConfig> providers, List<RouteConfig> routes, List<JsonRouteConfig> jsonRoutes,
+                         List<ClientKeyConfig> clientKeys, TracingConfig tracing) {
+        this(server, admin, clientKeyEnvs, breaker, providers, routes, jsonRoutes, clientKeys, tracing, null);
+    }
+
     /** A configuration without tracing. */
     public GatewayConfig(ServerConfig server, AdminConfig admin, List<String> clientKeyEnvs, BreakerConfig breaker,
                          Map<String, ProviderConfig> providers, List<RouteConfig> routes, List<JsonRouteConfig> jsonRoutes,
                          List<ClientKeyConfig> clientKeys) {
-        this(server, admin, clientKeyEnvs, breaker, providers, routes, jsonRoutes, clientKeys, null);
+        this(server, admin, clientKeyEnvs, breaker, providers, routes, jsonRoutes, clientKeys, null, null);
     }
 
     /** A configuration without named client keys (every key listed in {@code clientKeyEnvs}). */
     public GatewayConfig(ServerConfig server, AdminConfig admin, List<String> clientKeyEnvs, BreakerConfig breaker,
                          Map<String, ProviderConfig> providers, List<RouteConfig> routes, List<JsonRouteConfig> jsonRoutes) {
-        this(server, admin, clientKeyEnvs, breaker, providers, routes, jsonRoutes, null, null);
+        this(server, admin, clientKeyEnvs, breaker, providers, routes, jsonRoutes, null, null, null);
     }
 
     /** Every client key: those of {@code clientKeyEnvs} (named after their variables), then {@code clientKeys}. */

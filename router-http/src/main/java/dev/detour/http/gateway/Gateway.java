@@ -6,8 +6,10 @@ import dev.detour.core.Route;
 import dev.detour.core.RouteEvent;
 import dev.detour.core.Router;
 import dev.detour.core.Tier;
+import dev.detour.core.internal.InMemoryStateStore;
 import dev.detour.core.policy.FailureKind;
 import dev.detour.core.spi.Counters;
+import dev.detour.core.spi.StateStore;
 import dev.detour.core.stream.Started;
 import dev.detour.core.stream.StreamRoute;
 import dev.detour.core.telemetry.RouteMetrics;
@@ -45,6 +47,9 @@ import java.util.function.Function;
  * answers and a streaming route. Immutable; a reload builds a new one.
  */
 public final class Gateway {
+
+    /** How many answers a route's last-known-good step keeps (the core's default). */
+    private static final int LAST_KNOWN_GOOD = 10_000;
 
     private final GatewayConfig config;
     private final Router router;
@@ -86,7 +91,17 @@ public final class Gateway {
      */
     public static Router router(BreakerConfig breaker, MeterRegistry registry, RecentEvents events,
                                 ObservationRegistry observations, boolean captureContent, Counters counters) {
+        return router(breaker, new InMemoryStateStore(), registry, events, observations, captureContent, counters);
+    }
+
+    /**
+     * {@link #router(BreakerConfig, MeterRegistry, RecentEvents, ObservationRegistry, boolean, Counters)}, its state
+     * kept in {@code store} (and counted in the store's counters unless {@code counters} is set).
+     */
+    public static Router router(BreakerConfig breaker, StateStore store, MeterRegistry registry, RecentEvents events,
+                                ObservationRegistry observations, boolean captureContent, Counters counters) {
         Router.Builder router = Router.builder()
+                .stateStore(store)
                 .breaker(breaker.policy())
                 .listener(new RouteMetrics(registry))
                 .listener(events)
@@ -219,7 +234,7 @@ public final class Gateway {
             route.tier(tier.tier(tier.providers().stream().map(backends::get).map(CallTrail::recording).toList(), tier.timeout(), weights(tier, settings)));
         }
         if (config.lastKnownGood() != null) {
-            route.lastKnownGood(JsonCall::key, config.lastKnownGood());
+            route.lastKnownGood(JsonCall::key, config.lastKnownGood(), LAST_KNOWN_GOOD, AnswerCodecs.JSON);
         }
         if (config.defaultBody() != null) {
             route.defaultAnswer(new JsonAnswer(200, "application/json", config.defaultBody().getBytes(StandardCharsets.UTF_8)));
@@ -300,7 +315,7 @@ public final class Gateway {
             streaming.fallbackSpendPerDay(config.fallbackSpendPerDay());
         }
         if (config.lastKnownGood() != null) {
-            whole.lastKnownGood(ChatRequest::json, config.lastKnownGood());
+            whole.lastKnownGood(ChatRequest::json, config.lastKnownGood(), LAST_KNOWN_GOOD, AnswerCodecs.CHAT);
         }
         if (config.defaultAnswer() != null) {
             whole.defaultAnswer(ChatResponse.of("detour-default", config.alias(), config.defaultAnswer(), "stop", Usage.NONE));
