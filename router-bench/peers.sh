@@ -102,6 +102,7 @@ defaults
   timeout client 60s
   timeout server 60s
   option http-keep-alive
+  option http-no-delay
   http-reuse always
 frontend bench
   bind 127.0.0.1:$HAPROXY_PORT

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * The Detour router a side-by-side scenario measures, with the upstream it calls: by default each
@@ -76,7 +77,7 @@ final class DetourUnderTest implements AutoCloseable {
         String upstream = options.lineup().upstream();
         if (upstream == null) {
             SimulatedProvider sim = Upstream.simulator(options.seed()).start();
-            resources.add(sim);
+            resources.add(0, sim);
             upstream = sim.baseUrl();
         }
         DetourServer router = DetourServer.start(new ConfigVersions(ConfigLoader.parse(config(upstream, 0), "bench.yaml"),
@@ -94,6 +95,7 @@ final class DetourUnderTest implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        resources.add(() -> delete(dir));
         String upstream = options.lineup().upstream();
         Map<String, ProcessStats> processes = new LinkedHashMap<>();
         ChildJvm sim = null;
@@ -102,7 +104,7 @@ final class DetourUnderTest implements AutoCloseable {
             sim = ChildJvm.start("upstream", UPSTREAM_FLAGS, List.of("-cp", System.getProperty("java.class.path"),
                     Upstream.class.getName(), "--port", Integer.toString(port), "--seed", Long.toString(options.seed())),
                     Map.of(), dir, port);
-            resources.add(sim);
+            resources.add(0, sim);
             upstream = "http://127.0.0.1:" + port;
         }
         int port = ChildJvm.freePort();
@@ -148,6 +150,16 @@ final class DetourUnderTest implements AutoCloseable {
             }
         }
         return List.of("-cp", System.getProperty("java.class.path"), "dev.detour.http.Main");
+    }
+
+    /** Deletes the configuration and the children's error output. */
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                Files.deleteIfExists(file);
+            }
+        }
+        Files.deleteIfExists(dir);
     }
 
     @Override

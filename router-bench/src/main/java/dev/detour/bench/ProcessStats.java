@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
 
 /**
@@ -37,14 +38,7 @@ public record ProcessStats(List<Long> pids) {
 
     /** CPU time used so far, in seconds, user and system. */
     double cpuSeconds() {
-        long ticks = 0;
-        for (long pid : pids) {
-            String stat = read(pid, "stat");
-            if (stat != null) {
-                ticks += cpuTicks(stat);
-            }
-        }
-        return ticks / TICKS_PER_SECOND;
+        return sum("stat", ProcessStats::cpuTicks) / TICKS_PER_SECOND;
     }
 
     /** {@code utime + stime} of a {@code /proc/PID/stat} line; the command name may hold spaces and parentheses. */
@@ -55,14 +49,7 @@ public record ProcessStats(List<Long> pids) {
 
     /** Resident memory, in bytes. */
     long rssBytes() {
-        long kb = 0;
-        for (long pid : pids) {
-            String status = read(pid, "status");
-            if (status != null) {
-                kb += rssKb(status);
-            }
-        }
-        return kb * 1024;
+        return sum("status", ProcessStats::rssKb) * 1024;
     }
 
     /** The {@code VmRSS} of a {@code /proc/PID/status} text, in kB (0 when absent, e.g. a zombie). */
@@ -88,6 +75,18 @@ public record ProcessStats(List<Long> pids) {
             }
         }
         return count;
+    }
+
+    /** {@code figure} of each process's {@code /proc/PID/file}, summed. */
+    private long sum(String file, ToLongFunction<String> figure) {
+        long total = 0;
+        for (long pid : pids) {
+            String text = read(pid, file);
+            if (text != null) {
+                total += figure.applyAsLong(text);
+            }
+        }
+        return total;
     }
 
     private static String read(long pid, String file) {
