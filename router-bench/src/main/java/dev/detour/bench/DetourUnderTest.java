@@ -101,7 +101,7 @@ final class DetourUnderTest implements AutoCloseable {
         ChildJvm sim = null;
         if (upstream == null) {
             int port = ChildJvm.freePort();
-            sim = ChildJvm.start("upstream", UPSTREAM_FLAGS, List.of("-cp", System.getProperty("java.class.path"),
+            sim = ChildJvm.start("upstream", UPSTREAM_FLAGS, List.of("-cp", ChildJvm.classpath(),
                     Upstream.class.getName(), "--port", Integer.toString(port), "--seed", Long.toString(options.seed())),
                     Map.of(), dir, port);
             resources.add(0, sim);
@@ -149,7 +149,7 @@ final class DetourUnderTest implements AutoCloseable {
                 return List.of("-jar", candidate.toAbsolutePath().normalize().toString());
             }
         }
-        return List.of("-cp", System.getProperty("java.class.path"), "dev.detour.http.Main");
+        return List.of("-cp", ChildJvm.classpath(), "dev.detour.http.Main");
     }
 
     /** Deletes the configuration and the children's error output. */

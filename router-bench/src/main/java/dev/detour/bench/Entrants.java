@@ -36,7 +36,7 @@ final class Entrants implements AutoCloseable {
         targets.add(detour != null ? new Peer(Peer.DETOUR, detour.url, lineup.headers(Peer.DETOUR))
                 : new Peer("target", options.target(), lineup.headers("target")));
         if (withPeers) {
-            lineup.peers().forEach(peer -> targets.add(peer.withHeaders(lineup.headers(peer.name()))));
+            lineup.peers().forEach(peer -> targets.add(new Peer(peer.name(), peer.url(), lineup.headers(peer.name()))));
         }
         String directUrl = options.direct() != null ? options.direct() : detour != null ? detour.upstreamUrl : null;
         Peer direct = directUrl == null ? null : new Peer(Peer.DIRECT, directUrl, lineup.headers(Peer.DIRECT));

@@ -44,7 +44,12 @@ public final class Main {
         try (LoadGenerator generator = new LoadGenerator(options.connections(), options.timeout(), err)) {
             Scenarios runner = new Scenarios(options, generator);
             for (String name : options.scenarios()) {
-                scenarios.add(runner.run(name));
+                try {
+                    scenarios.add(runner.run(name));
+                } catch (RuntimeException e) {
+                    err.println("scenario " + name + " could not run: " + e.getMessage());
+                    return 1;
+                }
             }
         }
         Report report = new Report(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), machine(options),

@@ -21,13 +21,6 @@ public record Peer(String name, String url, Map<String, String> headers) {
         headers = Map.copyOf(headers);
     }
 
-    /** This peer with {@code more} headers added. */
-    Peer withHeaders(Map<String, String> more) {
-        java.util.Map<String, String> all = new java.util.LinkedHashMap<>(headers);
-        all.putAll(more);
-        return new Peer(name, url, all);
-    }
-
     /** A chat completion for model {@code bench} at this peer, carrying its headers. */
     LoadGenerator.Target chat(boolean stream) {
         return LoadGenerator.Target.chat(url, "bench", stream).withHeaders(headers);

@@ -1,5 +1,6 @@
 package dev.detour.bench;
 
+import dev.detour.core.Durations;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -158,7 +159,7 @@ final class SideBySide {
     private List<String> common(Entrants entrants) {
         List<String> notes = new ArrayList<>();
         notes.add("Layout: " + entrants.layout() + ".");
-        notes.add("Series take turns of at most " + dev.detour.core.Durations.format(options.lineup().slice())
+        notes.add("Series take turns of at most " + Durations.format(options.lineup().slice())
                 + " each (direct, then each router, again and again) with the same arrival schedule per turn; the first "
                 + "turn of each has the warm-up, and a throwaway run through " + entrants.targets.get(0).name()
                 + " warms the JVMs first.");
