@@ -1,6 +1,7 @@
 package dev.detour.bench;
 
 import dev.detour.core.Durations;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,10 +30,24 @@ final class SideBySide {
                 : Arrivals.fixed(rate), entrants.processes, entrants.detour == null ? null : entrants.detour.heap);
     }
 
-    /** A throwaway run through the first target (Detour): neither its JVM nor the upstream's is measured cold. */
     private void warmUp(Entrants entrants, String scenario, boolean stream) {
-        generator.run(new LoadGenerator.Plan(scenario + ": JVM warm-up", entrants.targets.get(0).chat(stream),
+        warmUp(generator, options, entrants.targets.get(0), scenario, stream);
+    }
+
+    /**
+     * Throwaway runs through {@code peer} (Detour) so that neither its JVM nor the upstream's is measured
+     * cold: the warm-up's length (at most 5 s) at up to 200/s (a cold JVM at full rate queues thousands
+     * of requests it then takes long to work off), then the warm-up and a series' length at the full rate.
+     */
+    static void warmUp(LoadGenerator generator, Options options, Peer peer, String scenario, boolean stream) {
+        generator.run(new LoadGenerator.Plan(scenario + ": JVM warm-up", peer.chat(stream),
+                Arrivals.fixed(Math.min(options.rate(), 200)), Duration.ZERO, ramp(options.warmup())), LoadGenerator.Control.NONE);
+        generator.run(new LoadGenerator.Plan(scenario + ": JVM warm-up", peer.chat(stream),
                 Arrivals.fixed(options.rate()), options.warmup(), options.duration()), LoadGenerator.Control.NONE);
+    }
+
+    private static Duration ramp(Duration warmup) {
+        return warmup.isZero() ? Duration.ofMillis(100) : warmup.compareTo(Duration.ofSeconds(5)) < 0 ? warmup : Duration.ofSeconds(5);
     }
 
     private List<Interleaved.Result> measure(Entrants entrants, String scenario, List<Peer> peers, boolean stream, double rate) {

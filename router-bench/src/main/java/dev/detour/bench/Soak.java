@@ -47,8 +47,7 @@ final class Soak {
         }
         try (Entrants entrants = Entrants.open(options, false)) {
             DetourUnderTest detour = entrants.detour;
-            generator.run(new LoadGenerator.Plan("soak: JVM warm-up", entrants.targets.get(0).chat(false),
-                    Arrivals.fixed(options.rate()), options.warmup(), options.duration()), LoadGenerator.Control.NONE);
+            SideBySide.warmUp(generator, options, entrants.targets.get(0), "soak", false);
             ProcessStats router = detour.processes.getOrDefault("router", ProcessStats.self());
             List<Sample> samples = new ArrayList<>();
             long every = Math.max(options.soak().toNanos() / 10, 200_000_000L);
