@@ -30,7 +30,19 @@ final class HeapProbe {
         this.token = token;
     }
 
+    /** Asks once more when a kept-alive connection turns out closed by the router's idle timeout. */
     Heap collect() {
+        try {
+            return ask();
+        } catch (IllegalStateException e) {
+            if (e.getCause() instanceof IOException) {
+                return ask();
+            }
+            throw e;
+        }
+    }
+
+    private Heap ask() {
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
                 .header("authorization", "Bearer " + token)
                 .POST(HttpRequest.BodyPublishers.noBody()).build();
