@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -80,12 +81,16 @@ final class DetourUnderTest implements AutoCloseable {
             resources.add(0, sim);
             upstream = sim.baseUrl();
         }
-        DetourServer router = DetourServer.start(new ConfigVersions(ConfigLoader.parse(config(upstream, 0), "bench.yaml"),
-                "bench.yaml"), name -> ADMIN_TOKEN_ENV.equals(name) ? token : null,
-                new PrintStream(OutputStream.nullOutputStream(), false));
+        DetourServer router = server(config(upstream, 0), name -> ADMIN_TOKEN_ENV.equals(name) ? token : null);
         resources.add(0, router);
         return new DetourUnderTest(router.baseUrl(), upstream, token, Map.of("bench_jvm", ProcessStats.self()),
                 "one JVM: generator, Detour router" + (options.lineup().upstream() == null ? " and simulator" : ""), resources);
+    }
+
+    /** A router in this JVM on {@code yaml}, its request log discarded. */
+    static DetourServer server(String yaml, Function<String, String> environment) {
+        return DetourServer.start(new ConfigVersions(ConfigLoader.parse(yaml, "bench.yaml"), "bench.yaml"), environment,
+                new PrintStream(OutputStream.nullOutputStream(), false));
     }
 
     private static DetourUnderTest separate(Options options, String token, List<AutoCloseable> resources) {

@@ -2,13 +2,9 @@ package dev.detour.bench;
 
 import dev.detour.core.policy.BreakerState;
 import dev.detour.http.DetourServer;
-import dev.detour.http.config.ConfigLoader;
-import dev.detour.http.config.ConfigVersions;
 import dev.detour.sim.Behaviour;
 import dev.detour.sim.Latency;
 import dev.detour.sim.SimulatedProvider;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -69,9 +65,7 @@ final class Scenarios {
             this.sim = simulator.start();
             DetourServer started;
             try {
-                String config = yaml.replace("${simulator}", sim.baseUrl());
-                started = DetourServer.start(new ConfigVersions(ConfigLoader.parse(config, "bench.yaml"), "bench.yaml"),
-                        name -> null, new PrintStream(OutputStream.nullOutputStream(), false));
+                started = DetourUnderTest.server(yaml.replace("${simulator}", sim.baseUrl()), name -> null);
             } catch (RuntimeException e) {
                 sim.close();
                 throw e;
