@@ -154,6 +154,10 @@ final class SideBySide {
             entrants.targets.forEach(peer -> values.put(peer.name(), Map.of("max rate", Report.round(held.get(peer.name())))));
             List<String> notes = new ArrayList<>(List.of("A rate still held at the last step means the ceiling is higher than measured.",
                     "When direct breaks at a rate, the upstream (or the generator) is the limit there, not the router."));
+            if (held.values().stream().allMatch(value -> value == 0)) {
+                notes.add("Nothing held the first rate, direct included: start lower (--rate), or the machine is too noisy "
+                        + "for a p99 under 10 ms.");
+            }
             notes.addAll(common(entrants));
             return new Report.Scenario("max-rate", "Rates from --rate, ×1.25 per step while any router holds (at most --steps "
                     + "steps), until p99 reaches 10 ms, an error appears or fewer than 95 % of the offered requests are "
