@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -73,14 +75,33 @@ public final class LoadGenerator implements AutoCloseable {
                 .headers(headers -> headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json"));
     }
 
-    /** A kind of request: a POST of {@code body} to {@code url}; a {@code stream} answer is read as server-sent events. */
-    public record Target(String url, byte[] body, boolean stream) {
+    /**
+     * A kind of request: a POST of {@code body} to {@code url} with {@code headers}; a {@code stream}
+     * answer is read as server-sent events.
+     */
+    public record Target(String url, byte[] body, boolean stream, Map<String, String> headers) {
+
+        public Target {
+            headers = Map.copyOf(headers);
+        }
+
+        /** A target without headers of its own. */
+        public Target(String url, byte[] body, boolean stream) {
+            this(url, body, stream, Map.of());
+        }
 
         /** An OpenAI chat completion for {@code model} at {@code baseUrl + "/v1/chat/completions"}. */
         public static Target chat(String baseUrl, String model, boolean stream) {
             String body = "{\"model\":\"" + model + "\",\"stream\":" + stream
                     + ",\"messages\":[{\"role\":\"user\",\"content\":\"How far is it to the next town?\"}]}";
             return new Target(baseUrl + "/v1/chat/completions", body.getBytes(StandardCharsets.UTF_8), stream);
+        }
+
+        /** This target, sending {@code more} headers too. */
+        public Target withHeaders(Map<String, String> more) {
+            Map<String, String> all = new LinkedHashMap<>(headers);
+            all.putAll(more);
+            return new Target(url, body, stream, all);
         }
     }
 
@@ -185,6 +206,7 @@ public final class LoadGenerator implements AutoCloseable {
                 .send((request, out) -> {
                     exchange.wire = System.nanoTime();
                     request.header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(body.length));
+                    target.headers().forEach(request::header);
                     return out.sendByteArray(Mono.just(body));
                 })
                 .response((response, content) -> {

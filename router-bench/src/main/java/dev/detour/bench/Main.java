@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code java -jar router-bench.jar [scenario …] [--rate R] [--duration D] [--warmup W] [--out DIR]}:
- * runs the scenarios, prints a progress line to stderr and the Markdown report to stdout, and writes
- * {@code report.md}, {@code report.json} and one SVG chart per scenario to DIR.
+ * {@code java -jar router-bench.jar [scenario …] [--rate R] [--duration D] [--warmup W] [--out DIR] …}
+ * ({@link Options}): runs the scenarios, prints a progress line to stderr and the Markdown report to
+ * stdout, and writes {@code report.md}, {@code report.json} and one SVG chart per scenario to DIR.
  */
 public final class Main {
 
@@ -27,7 +27,10 @@ public final class Main {
         System.exit(run(args, System.out, System.err));
     }
 
-    /** Runs the benchmark: 0 when done, 2 for a bad command line, 1 when a scenario could not run. */
+    /**
+     * Runs the benchmark: 0 when done, 2 for a bad command line, 1 when a scenario could not run or the
+     * report could not be written, 3 when a scenario's bound was exceeded (e.g. the soak's memory growth).
+     */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         Options options;
         try {
@@ -41,7 +44,12 @@ public final class Main {
         try (LoadGenerator generator = new LoadGenerator(options.connections(), options.timeout(), err)) {
             Scenarios runner = new Scenarios(options, generator);
             for (String name : options.scenarios()) {
-                scenarios.add(runner.run(name));
+                try {
+                    scenarios.add(runner.run(name));
+                } catch (RuntimeException e) {
+                    err.println("scenario " + name + " could not run: " + e.getMessage());
+                    return 1;
+                }
             }
         }
         Report report = new Report(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), machine(options),
@@ -54,7 +62,9 @@ public final class Main {
         }
         out.print(report.toMarkdown());
         out.flush();
-        return 0;
+        List<String> failures = scenarios.stream().flatMap(s -> s.failures().stream().map(f -> s.name() + ": " + f)).toList();
+        failures.forEach(failure -> err.println("FAILED " + failure));
+        return failures.isEmpty() ? 0 : 3;
     }
 
     /** Writes {@code report.md}, {@code report.json} and the charts to the output directory. */
@@ -72,9 +82,11 @@ public final class Main {
         machine.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
         machine.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        machine.put("layout", options.target() == null
-                ? "one JVM: load generator, Detour router and simulator on loopback"
-                : "load generator only; target " + options.target() + (options.direct() == null ? "" : ", direct " + options.direct()));
+        machine.put("layout", options.target() != null
+                ? "load generator only; target " + options.target() + (options.direct() == null ? "" : ", direct " + options.direct())
+                : options.lineup().inProcess() ? "one JVM: load generator, Detour router and simulator on loopback"
+                : "separate JVMs on loopback: load generator, Detour router (" + String.join(" ", DetourUnderTest.ROUTER_FLAGS)
+                + "), upstream simulator; fault scenarios in the generator's JVM");
         return machine;
     }
 
@@ -86,6 +98,13 @@ public final class Main {
         settings.put("warmup", Durations.format(options.warmup()));
         settings.put("connections", Integer.toString(options.connections()));
         settings.put("timeout", Durations.format(options.timeout()));
+        if (!options.lineup().peers().isEmpty()) {
+            settings.put("peers", String.join(", ", options.lineup().peers().stream().map(p -> p.name() + "=" + p.url()).toList()));
+        }
+        if (options.lineup().reference() != null) {
+            settings.put("reference", options.lineup().reference());
+        }
+        settings.put("turns", Durations.format(options.lineup().slice()));
         return settings;
     }
 }

@@ -1,5 +1,6 @@
 package dev.detour.bench;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -89,6 +90,29 @@ public final class Phase {
         ttftHistogram = ttft.getIntervalHistogram();
         gapHistogram = gap.getIntervalHistogram();
         lagHistogram = lag.getIntervalHistogram();
+    }
+
+    /**
+     * One phase holding the requests of {@code parts} (frozen phases, e.g. the turns of one series):
+     * counts and histograms added, lengths summed.
+     */
+    static Phase merged(String name, List<Phase> parts) {
+        Phase merged = new Phase(name, true, parts.get(0).startNanos);
+        merged.freeze();
+        long nanos = 0;
+        for (Phase part : parts) {
+            nanos += part.endNanos - part.startNanos;
+            merged.sent.add(part.sent());
+            merged.ok.add(part.ok());
+            part.errors.forEach((kind, count) -> merged.errors.computeIfAbsent(kind, k -> new LongAdder()).add(count.sum()));
+            merged.latencyHistogram.add(part.latencyHistogram);
+            merged.serviceHistogram.add(part.serviceHistogram);
+            merged.ttftHistogram.add(part.ttftHistogram);
+            merged.gapHistogram.add(part.gapHistogram);
+            merged.lagHistogram.add(part.lagHistogram);
+        }
+        merged.endNanos = merged.startNanos + nanos;
+        return merged;
     }
 
     /** The phase's name. */

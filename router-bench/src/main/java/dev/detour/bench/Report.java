@@ -1,6 +1,7 @@
 package dev.detour.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -22,8 +23,9 @@ import org.HdrHistogram.Histogram;
  */
 public record Report(String generatedAt, Map<String, String> machine, Map<String, String> settings, List<Scenario> scenarios) {
 
-    /** The JSON mapper for reports: snake_case keys, indented. */
+    /** The JSON mapper for reports: snake_case keys, indented; a figure that could not be measured is {@code NaN}. */
     public static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS.mappedFeature())
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -49,9 +51,22 @@ public record Report(String generatedAt, Map<String, String> machine, Map<String
      * @param figures     the scenario's own figures, e.g. {@code added_p99_ms}
      * @param notes       anything a reader needs to judge the figures
      * @param chart       the SVG chart's file name
+     * @param comparisons peers side by side (added latency over direct, ratios to a reference)
+     * @param failures    bounds the run exceeded (the benchmark then exits with status 3)
      */
     public record Scenario(String name, String description, List<Series> series, Map<String, Double> figures,
-                           List<String> notes, String chart) {
+                           List<String> notes, String chart, List<Comparison> comparisons, List<String> failures) {
+
+        public Scenario {
+            comparisons = comparisons == null ? List.of() : List.copyOf(comparisons);
+            failures = failures == null ? List.of() : List.copyOf(failures);
+        }
+
+        /** A scenario without comparisons or failures. */
+        public Scenario(String name, String description, List<Series> series, Map<String, Double> figures,
+                        List<String> notes, String chart) {
+            this(name, description, series, figures, notes, chart, List.of(), List.of());
+        }
     }
 
     /**
@@ -70,10 +85,31 @@ public record Report(String generatedAt, Map<String, String> machine, Map<String
      * @param serviceMs    the same percentiles measured from the actual send (what coordinated omission would report)
      * @param lagMs        how late the generator fired requests: p99 and max
      * @param distribution [percentile, ms] points for the chart
+     * @param resources    what the processes used over the series, e.g. {@code router_cpu_pct} (% of one core),
+     *                     {@code router_rss_mb}, {@code router_heap_after_gc_mb}
      */
     public record Series(String name, String metric, double offeredRps, double sentRps, double achievedRps, double seconds,
                          long sent, long ok, Map<String, Long> errors, Map<String, Double> latencyMs,
-                         Map<String, Double> serviceMs, Map<String, Double> lagMs, List<List<Double>> distribution) {
+                         Map<String, Double> serviceMs, Map<String, Double> lagMs, List<List<Double>> distribution,
+                         Map<String, Double> resources) {
+
+        public Series {
+            resources = resources == null ? Map.of() : resources;
+        }
+
+        /** A series without resource figures. */
+        public Series(String name, String metric, double offeredRps, double sentRps, double achievedRps, double seconds,
+                      long sent, long ok, Map<String, Long> errors, Map<String, Double> latencyMs,
+                      Map<String, Double> serviceMs, Map<String, Double> lagMs, List<List<Double>> distribution) {
+            this(name, metric, offeredRps, sentRps, achievedRps, seconds, sent, ok, errors, latencyMs, serviceMs, lagMs,
+                    distribution, Map.of());
+        }
+
+        /** This series with {@code resources}. */
+        public Series withResources(Map<String, Double> resources) {
+            return new Series(name, metric, offeredRps, sentRps, achievedRps, seconds, sent, ok, errors, latencyMs, serviceMs,
+                    lagMs, distribution, resources);
+        }
 
         /** The series of {@code metric} ({@code latency}, {@code ttft}, {@code gap}) in {@code phase}. */
         public static Series of(String name, String metric, double offeredRps, Phase phase) {
@@ -182,6 +218,10 @@ public record Report(String generatedAt, Map<String, String> machine, Map<String
                         .append(number(s.ms("p99"))).append(" | ").append(number(s.ms("p99.9"))).append(" | ")
                         .append(number(s.ms("max"))).append(" |\n");
             }
+            for (Comparison comparison : scenario.comparisons()) {
+                md.append('\n').append(comparison.toMarkdown());
+            }
+            resources(md, scenario.series());
             if (!scenario.figures().isEmpty()) {
                 md.append("\n| figure | value |\n|---|---:|\n");
                 scenario.figures().forEach((key, value) -> md.append("| ").append(key).append(" | ")
@@ -193,9 +233,30 @@ public record Report(String generatedAt, Map<String, String> machine, Map<String
             if (!scenario.notes().isEmpty()) {
                 md.append('\n');
             }
+            for (String failure : scenario.failures()) {
+                md.append("\n**FAILED:** ").append(failure).append('\n');
+            }
             md.append("\nChart: `").append(scenario.chart()).append("`\n");
         }
         return md.toString();
+    }
+
+    /** A table of the series' resource figures (CPU % of one core, memory in MB), when any has some. */
+    private static void resources(StringBuilder md, List<Series> series) {
+        List<String> keys = series.stream().flatMap(s -> s.resources().keySet().stream()).distinct().toList();
+        if (keys.isEmpty()) {
+            return;
+        }
+        md.append("\n| series |");
+        keys.forEach(key -> md.append(' ').append(key.replace('_', ' ')).append(" |"));
+        md.append("\n|---|").append("---:|".repeat(keys.size())).append('\n');
+        for (Series s : series) {
+            if (!s.resources().isEmpty()) {
+                md.append("| ").append(s.name()).append(" |");
+                keys.forEach(key -> md.append(' ').append(number(s.resources().getOrDefault(key, Double.NaN))).append(" |"));
+                md.append('\n');
+            }
+        }
     }
 
     private static String errors(Map<String, Long> errors) {

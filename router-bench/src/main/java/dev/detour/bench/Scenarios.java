@@ -2,13 +2,9 @@ package dev.detour.bench;
 
 import dev.detour.core.policy.BreakerState;
 import dev.detour.http.DetourServer;
-import dev.detour.http.config.ConfigLoader;
-import dev.detour.http.config.ConfigVersions;
 import dev.detour.sim.Behaviour;
 import dev.detour.sim.Latency;
 import dev.detour.sim.SimulatedProvider;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,26 +12,29 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The benchmark's scenarios. Unless {@code --target} names another server, each starts its own
- * {@link SimulatedProvider} and Detour router in this JVM, on loopback, and closes them after.
+ * The benchmark's scenarios. The side-by-side ones ({@code overhead}, {@code streaming},
+ * {@code max-rate}) are {@link SideBySide}'s and {@code soak} is {@link Soak}'s; the fault scenarios
+ * ({@code hedging}, {@code outage}, {@code brownout}, {@code rate-limited}) script the simulator and
+ * read the breaker in-process, so each starts its own {@link SimulatedProvider} and Detour router in
+ * this JVM, on loopback, and closes them after.
  */
 final class Scenarios {
 
-    private static final String[] ADDED = {"p50", "p90", "p99", "p99.9", "max"};
     private static final Behaviour HEALTHY = Behaviour.answer("The next town is twelve kilometres away.")
             .latency(Latency.fixed(Duration.ofMillis(1)));
 
     private final Options options;
     private final LoadGenerator generator;
+    private final SideBySide sideBySide;
 
     Scenarios(Options options, LoadGenerator generator) {
         this.options = options;
         this.generator = generator;
+        this.sideBySide = new SideBySide(options, generator);
     }
 
     Report.Scenario run(String name) {
         return switch (name) {
-            case "overhead" -> overhead();
             case "hedging" -> hedging();
             case "outage" -> faultMidRun("outage", "The primary goes hard down (every call a 503) a third of the way into the"
                     + " measured run; the route falls back to the secondary. Client-visible errors, the time until the"
@@ -48,11 +47,13 @@ final class Scenarios {
                     + " way in; its tier would retry once, but a Retry-After longer than the 2 s deadline moves the"
                     + " route on at once to the secondary.", Behaviour.rateLimited(Duration.ofSeconds(5)),
                     "timeout: 1s, retry: { attempts: 2, backoff: 20ms }");
-            case "streaming" -> streaming();
-            case "max-rate" -> maxRate();
+            case "overhead" -> sideBySide.overhead();
+            case "streaming" -> sideBySide.streaming();
+            case "max-rate" -> sideBySide.maxRate();
             case "library" -> new LibraryScenario(options, generator.progress()).run();
             case "tracing" -> new TracingScenario(options, generator).run();
             case "fleet" -> new FleetScenario(options, generator).run();
+            case "soak" -> new Soak(options, generator).run();
             default -> throw new IllegalArgumentException("unknown scenario " + name);
         };
     }
@@ -67,9 +68,7 @@ final class Scenarios {
             this.sim = simulator.start();
             DetourServer started;
             try {
-                String config = yaml.replace("${simulator}", sim.baseUrl());
-                started = DetourServer.start(new ConfigVersions(ConfigLoader.parse(config, "bench.yaml"), "bench.yaml"),
-                        name -> null, new PrintStream(OutputStream.nullOutputStream(), false));
+                started = DetourUnderTest.server(yaml.replace("${simulator}", sim.baseUrl()), name -> null);
             } catch (RuntimeException e) {
                 sim.close();
                 throw e;
@@ -101,64 +100,6 @@ final class Scenarios {
 
     private Run run(String label, LoadGenerator.Target target, double rate, LoadGenerator.Control control) {
         return generator.run(plan(label, target, rate), control);
-    }
-
-    private Stack overheadStack() {
-        return new Stack(simulator().model("bench", Behaviour.answer("The next town is twelve kilometres away.")),
-                SERVER + "providers:\n" + provider("bench", "bench")
-                        + "routes:\n  - alias: bench\n    tiers: [ { providers: [bench] } ]\n");
-    }
-
-    /** Where a direct-vs-routed scenario sends its load: the in-process stack, or --direct and --target. */
-    private record Endpoints(String direct, String routed, String routedName) {
-    }
-
-    private Endpoints endpoints(Stack stack) {
-        return stack != null ? new Endpoints(stack.sim.baseUrl(), stack.router.baseUrl(), "routed")
-                : new Endpoints(options.direct(), options.target(), "target");
-    }
-
-    private Report.Scenario overhead() {
-        Stack stack = options.target() == null ? overheadStack() : null;
-        try {
-            Endpoints at = endpoints(stack);
-            String direct = at.direct();
-            String routed = at.routed();
-            String routedName = at.routedName();
-            double rate = options.rate();
-            List<Report.Series> series = new ArrayList<>();
-            Map<String, Double> figures = new LinkedHashMap<>();
-            List<String> notes = new ArrayList<>();
-            Report.Series directSeries = null;
-            // A throwaway run first, so that neither measured series pays for a cold JVM (JIT, pools).
-            run("overhead: JVM warm-up", LoadGenerator.Target.chat(routed, "bench", false), rate, LoadGenerator.Control.NONE);
-            if (direct != null) {
-                Run run = run("overhead: direct", LoadGenerator.Target.chat(direct, "bench", false), rate, LoadGenerator.Control.NONE);
-                directSeries = Report.Series.of("direct", "latency", rate, run.first());
-                series.add(directSeries);
-            }
-            Run run = run("overhead: " + routedName, LoadGenerator.Target.chat(routed, "bench", false), rate, LoadGenerator.Control.NONE);
-            Report.Series routedSeries = Report.Series.of(routedName, "latency", rate, run.first());
-            series.add(routedSeries);
-            if (directSeries != null) {
-                for (String p : ADDED) {
-                    figures.put("added_" + p + "_ms", Report.round(routedSeries.ms(p) - directSeries.ms(p)));
-                }
-                notes.add("The direct series is the floor of the generator, the simulator and loopback together: "
-                        + "its p99 is " + Report.number(directSeries.ms("p99")) + " ms, and the generator fired its "
-                        + "requests at most " + Report.number(directSeries.lagMs().get("max")) + " ms late.");
-            }
-            notes.add("Both series are measured after a throwaway run through the router has warmed the JVM.");
-            notes.add(stack != null ? "Simulator answers at once (no scripted latency); one JVM holds generator, router and simulator."
-                    : "External target " + routed + (direct == null ? "" : ", direct " + direct) + ".");
-            return new Report.Scenario("overhead", "The same open-loop load straight at the provider (direct) and through "
-                    + "the router; the added latency is routed minus direct at each percentile.", series, figures, notes,
-                    "overhead.svg");
-        } finally {
-            if (stack != null) {
-                stack.close();
-            }
-        }
     }
 
     private Report.Scenario hedging() {
@@ -271,112 +212,5 @@ final class Scenarios {
     private static void resetBreakers(Stack stack) {
         stack.router.gateway().router().resetBreaker("primary");
         stack.router.gateway().router().resetBreaker("secondary");
-    }
-
-    private Report.Scenario streaming() {
-        Behaviour stream = Behaviour.answer("The next town is twelve kilometres away, over the hill and past the old mill by the river.")
-                .latency(Latency.fixed(Duration.ofMillis(2))).pacing(Duration.ofMillis(1));
-        Stack stack = options.target() == null ? new Stack(simulator().model("bench", stream),
-                SERVER + "providers:\n" + provider("bench", "bench")
-                        + "routes:\n  - alias: bench\n    tiers: [ { providers: [bench] } ]\n") : null;
-        try {
-            Endpoints at = endpoints(stack);
-            String direct = at.direct();
-            String routed = at.routed();
-            String routedName = at.routedName();
-            double rate = options.rate();
-            List<Report.Series> series = new ArrayList<>();
-            Phase directPhase = null;
-            if (direct != null) {
-                directPhase = run("streaming: direct", LoadGenerator.Target.chat(direct, "bench", true), rate,
-                        LoadGenerator.Control.NONE).first();
-            }
-            Phase routedPhase = run("streaming: " + routedName, LoadGenerator.Target.chat(routed, "bench", true), rate,
-                    LoadGenerator.Control.NONE).first();
-            Map<String, Double> figures = new LinkedHashMap<>();
-            for (String metric : List.of("ttft", "gap", "latency")) {
-                String label = metric.equals("latency") ? "whole stream" : metric;
-                Report.Series d = directPhase == null ? null : Report.Series.of("direct " + label, metric, rate, directPhase);
-                Report.Series r = Report.Series.of(routedName + " " + label, metric, rate, routedPhase);
-                if (d != null) {
-                    series.add(d);
-                }
-                series.add(r);
-                if (d != null && !metric.equals("latency")) {
-                    for (String p : List.of("p50", "p99", "p99.9")) {
-                        figures.put("added_" + metric + "_" + p + "_ms", Report.round(r.ms(p) - d.ms(p)));
-                    }
-                }
-            }
-            return new Report.Scenario("streaming", "Streamed completions (SSE): time to first token from the intended send"
-                    + " time, and the gaps between token events, direct and routed.", series, figures,
-                    List.of("The simulator sends the first token after 2 ms, then one word token per millisecond "
-                            + "(17 tokens). Gaps are measured between network reads carrying a token event."),
-                    "streaming.svg");
-        } finally {
-            if (stack != null) {
-                stack.close();
-            }
-        }
-    }
-
-    private Report.Scenario maxRate() {
-        Stack stack = options.target() == null ? overheadStack() : null;
-        try {
-            Endpoints at = endpoints(stack);
-            String direct = at.direct();
-            String routed = at.routed();
-            String routedName = at.routedName();
-            List<Report.Series> series = new ArrayList<>();
-            double heldDirect = 0;
-            double heldRouted = 0;
-            boolean directOn = direct != null;
-            boolean routedOn = true;
-            double rate = options.rate();
-            for (int step = 0; step < options.steps() && (directOn || routedOn); step++, rate *= 2) {
-                if (directOn) {
-                    Report.Series s = Report.Series.of("direct @ " + Report.number(rate) + "/s", "latency", rate,
-                            run("max-rate: direct " + Report.number(rate) + "/s", LoadGenerator.Target.chat(direct, "bench", false),
-                                    rate, LoadGenerator.Control.NONE).first());
-                    series.add(s);
-                    if (held(s)) {
-                        heldDirect = rate;
-                    } else {
-                        directOn = false;
-                    }
-                }
-                if (routedOn) {
-                    Report.Series s = Report.Series.of(routedName + " @ " + Report.number(rate) + "/s", "latency", rate,
-                            run("max-rate: " + routedName + " " + Report.number(rate) + "/s",
-                                    LoadGenerator.Target.chat(routed, "bench", false), rate, LoadGenerator.Control.NONE).first());
-                    series.add(s);
-                    if (held(s)) {
-                        heldRouted = rate;
-                    } else {
-                        routedOn = false;
-                    }
-                }
-            }
-            Map<String, Double> figures = new LinkedHashMap<>();
-            if (direct != null) {
-                figures.put("max_rate_direct", heldDirect);
-            }
-            figures.put("max_rate_" + routedName, heldRouted);
-            if (direct != null && heldDirect > 0) {
-                figures.put(routedName + "_to_direct", Report.round(heldRouted / heldDirect));
-            }
-            return new Report.Scenario("max-rate", "Rates doubling from --rate (at most --steps steps) until p99 exceeds "
-                    + "10 ms, an error appears or fewer than 95 % of the offered requests are answered; the highest rate "
-                    + "held, direct and routed.", series, figures,
-                    List.of("A rate still held at the last step means the ceiling is higher than measured."), "max-rate.svg");
-        } finally {
-            if (stack != null) {
-                stack.close();
-            }
-        }
-    }
-
-    private static boolean held(Report.Series s) {
-        return s.errors().isEmpty() && s.ms("p99") <= 10 && s.achievedRps() >= 0.95 * s.offeredRps();
     }
 }

@@ -21,7 +21,8 @@ import reactor.netty.http.server.HttpServerRoutes;
 
 /**
  * The admin API, behind the admin token: providers' state and overrides, configuration versions,
- * reload and rollback, recent fallback and breaker events. Never shows a key.
+ * reload and rollback, recent fallback and breaker events, the heap after a full collection. Never
+ * shows a key.
  */
 final class AdminHandler {
 
@@ -50,7 +51,8 @@ final class AdminHandler {
                         .subscribeOn(Schedulers.boundedElastic())
                         .flatMap(version -> json(response, version(version)))))
                 .post(prefix + "/config/rollback/{number}", guarded(this::rollback))
-                .get(prefix + "/events", guarded((request, response) -> json(response, events())));
+                .get(prefix + "/events", guarded((request, response) -> json(response, events())))
+                .post(prefix + "/jvm/gc", guarded((request, response) -> json(response, HeapAfterGc.collect())));
     }
 
     private BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> guarded(
