@@ -123,8 +123,14 @@ final class Execution<I, O> implements DegradedStep.Fallen<O> {
         if (cap == null) {
             return Mono.defer(() -> call(t, provider, primary, hedge, null));
         }
-        return Mono.defer(cap::reached).flatMap(reached -> call(t, provider, primary, hedge,
-                reached ? "fallback spend cap of " + cap.budget() + " a day reached" : null));
+        Mono<Boolean> reached = Mono.defer(cap::reached);
+        if (deadlineAt != NO_DEADLINE) {
+            reached = reached.timeout(Duration.ofNanos(Math.max(1, nanosLeft())), Mono.just(false), scheduler);
+        }
+        return reached.publishOn(scheduler).flatMap(capped -> now() >= deadlineAt
+                ? Mono.just(Verdict.unjudged(provider.name(), t, trail.number(provider.name()), now(), now(),
+                        Failure.timeout(Duration.ofNanos(deadlineAt - start))))
+                : call(t, provider, primary, hedge, capped ? "fallback spend cap of " + cap.budget() + " a day reached" : null));
     }
 
     /** {@link #call(int, Provider, boolean, boolean)}, refused for {@code capped} unless it is null. */

@@ -46,11 +46,11 @@ public final class Json {
         return STRICT;
     }
 
-    /** Parses a JSON object, or throws {@link InvalidChatException} saying why. */
+    /** Parses a JSON object (nothing may follow it), or throws {@link InvalidChatException} saying why. */
     public static ObjectNode object(byte[] bytes, String what) {
         JsonNode node;
         try {
-            node = MAPPER.readTree(bytes);
+            node = STRICT.readTree(bytes);
         } catch (IOException e) {
             throw new InvalidChatException(what + " is not valid JSON: " + firstLine(e.getMessage()));
         }

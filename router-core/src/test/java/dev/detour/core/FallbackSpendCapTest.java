@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.detour.core.internal.InMemoryCounters;
 import dev.detour.core.policy.FailureKind;
+import dev.detour.core.spi.Counters;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,35 @@ class FallbackSpendCapTest {
                 .verify();
         assertThat(frontier.calls()).isEqualTo(2);
         assertThat(cheap.calls()).as("the first tier is never capped").isEqualTo(3);
+    }
+
+    @Test
+    void aCounterThatNeverAnswersCannotHoldTheRoutePastItsDeadline() {
+        StepVerifier.withVirtualTime(() -> {
+            Router silent = Router.builder().counters(new Counters() {
+                @Override
+                public Mono<Long> add(String key, long amount, Duration window) {
+                    return Mono.never();
+                }
+
+                @Override
+                public Duration untilWindowEnds(Duration window) {
+                    return window;
+                }
+            }).build();
+            return silent.<String, String>route("silent")
+                    .deadline(Duration.ofSeconds(2))
+                    .fallbackSpendPerDay(2.0)
+                    .tier(cheap)
+                    .tier(frontier)
+                    .build()
+                    .call("q");
+        })
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(2))
+                .expectError(DeadlineExceededException.class)
+                .verify(Duration.ofSeconds(5));
+        assertThat(frontier.calls()).as("no call after the deadline").isZero();
     }
 
     @Test

@@ -56,7 +56,7 @@ public final class RequestLog implements AutoCloseable {
         lines.offer(line);
     }
 
-    /** Lines dropped because the queue was full. */
+    /** Lines dropped because the queue was full, or because they could not be written. */
     public long dropped() {
         return dropped.get();
     }
@@ -67,7 +67,11 @@ public final class RequestLog implements AutoCloseable {
             int batched = 0;
             for (ObjectNode line = lines.poll(); line != null; line = batched < BATCH ? lines.poll() : null) {
                 queued.decrementAndGet();
-                text.append(text(line)).append(System.lineSeparator());
+                try {
+                    text.append(text(line)).append(System.lineSeparator());
+                } catch (RuntimeException unwritable) {
+                    dropped.incrementAndGet();
+                }
                 batched++;
             }
             if (batched > 0) {

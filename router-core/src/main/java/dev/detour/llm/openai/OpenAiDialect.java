@@ -59,7 +59,7 @@ final class OpenAiDialect implements Dialect {
         try {
             ObjectNode json = Json.object(body, "answer");
             rejectErrorObject(json);
-            return ChatResponse.of(json, body);
+            return ChatResponse.of(json, body.length > 0 && body[0] == '{' ? body : null);
         } catch (InvalidChatException e) {
             throw HttpFailures.malformed(e.getMessage());
         }

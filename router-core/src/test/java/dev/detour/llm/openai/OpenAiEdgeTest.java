@@ -1,6 +1,7 @@
 package dev.detour.llm.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.core.AttemptContext;
@@ -79,6 +80,36 @@ class OpenAiEdgeTest {
             assertThat(new String(built.bytes(), StandardCharsets.UTF_8)).as("an answer built here is written")
                     .isEqualTo("{\"id\":\"1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"caf\u00e9\"},"
                             + "\"finish_reason\":\"stop\"}],\"x_vendor\":1.5}");
+        } finally {
+            server.disposeNow();
+        }
+    }
+
+    @Test
+    void anAnswerFollowedByMoreJsonIsMalformedNotPassedOn() {
+        String answer = "{\"id\":\"1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hello\"},"
+                + "\"finish_reason\":\"stop\"}]}";
+        DisposableServer server = serve(200, "application/json", answer + "{\"error\":{\"message\":\"upstream reset\"}}", new AtomicInteger());
+        try {
+            OpenAiProvider openai = OpenAiProvider.builder("openai", HttpSettings.of("http://127.0.0.1:" + server.port() + "/v1")).build();
+            Throwable error = catchThrowable(() -> openai.call(ChatRequest.user("m", "hi"), CONTEXT).block(Duration.ofSeconds(5)));
+            assertThat(Failure.of(error).status()).isEqualTo(502);
+            assertThat(error.getMessage()).contains("malformed answer");
+        } finally {
+            server.disposeNow();
+        }
+    }
+
+    @Test
+    void anAnswerWithAByteOrderMarkIsWrittenAgainNotPassedOn() {
+        String answer = "{\"id\":\"1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hello\"},"
+                + "\"finish_reason\":\"stop\"}]}";
+        DisposableServer server = serve(200, "application/json", "\uFEFF" + answer, new AtomicInteger());
+        try {
+            OpenAiProvider openai = OpenAiProvider.builder("openai", HttpSettings.of("http://127.0.0.1:" + server.port() + "/v1")).build();
+            ChatResponse served = openai.call(ChatRequest.user("m", "hi"), CONTEXT).block(Duration.ofSeconds(5));
+            assertThat(served.content()).isEqualTo("hello");
+            assertThat(new String(served.bytes(), StandardCharsets.UTF_8)).isEqualTo(answer);
         } finally {
             server.disposeNow();
         }
