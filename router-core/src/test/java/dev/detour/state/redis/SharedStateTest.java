@@ -95,6 +95,7 @@ class SharedStateTest {
         Route<String, String> onA = route(a);
         Route<String, String> onB = route(b);
         assertThat(onB.call("q").block()).isEqualTo("fresh q");
+        awaitTrue(() -> b.status("flaky").breaker().calls() == 1, Duration.ofSeconds(5)); // B's result is in the fleet's window
 
         down.set(true);
         for (int i = 0; i < 2; i++) {
