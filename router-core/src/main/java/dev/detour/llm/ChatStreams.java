@@ -50,8 +50,6 @@ public final class ChatStreams {
     /** How long a started chat stream may stay silent unless the route says otherwise. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
-    private static final int CHARS_PER_TOKEN = 4;
-
     private ChatStreams() {
     }
 
@@ -109,8 +107,8 @@ public final class ChatStreams {
     /**
      * The chunks as one answer: every chunk with the first one's {@code id}, {@code created} and
      * {@code model}, and the usage chunks report held back and replaced, at the end, by one chunk with their sum;
-     * for a provider whose stream was cut before it reported usage (the chunks before a marker), the prompt
-     * is estimated at four characters a token and the completion at a token a chunk.
+     * for a provider whose stream was cut before it reported usage (the chunks before a marker), its
+     * {@linkplain StreamUsage#estimated() estimate}.
      */
     public static Flux<ChatChunk> oneAnswer(ChatRequest request, Flux<ChatChunk> chunks) {
         return Flux.defer(() -> {
@@ -290,29 +288,28 @@ public final class ChatStreams {
         private ChatChunk first;
         private Usage total;
         private boolean reported;
-        private boolean segmentReported;
-        private long segmentChunks;
+        private StreamUsage segment;
 
         Answer(ChatRequest request) {
             this.request = request;
+            this.segment = new StreamUsage(request);
         }
 
         void next(ChatChunk chunk, SynchronousSink<ChatChunk> sink) {
             if (chunk.isMarker()) {
-                if (!segmentReported) {
-                    add(new Usage(promptEstimate(), segmentChunks));
+                if (!segment.reported()) {
+                    add(segment.estimated());
                 }
-                segmentReported = false;
-                segmentChunks = 0;
+                segment = new StreamUsage(request);
                 sink.next(first == null ? chunk : chunk.within(first));
                 return;
             }
+            segment.add(chunk);
             JsonNode choices = chunk.json().path("choices");
             Usage usage = chunk.usage();
             if (usage != null) {
                 add(usage);
                 reported = true;
-                segmentReported = true;
                 if (choices.isEmpty()) {
                     return;
                 }
@@ -321,30 +318,11 @@ public final class ChatStreams {
             if (first == null && !choices.isEmpty()) {
                 first = chunk;
             }
-            String content = chunk.content();
-            if (content != null && !content.isEmpty() || chunk.inToolCall()) {
-                segmentChunks++;
-            }
             sink.next(first == null ? chunk : chunk.within(first));
         }
 
         private void add(Usage usage) {
             total = total == null ? usage : total.plus(usage);
-        }
-
-        private long promptEstimate() {
-            long chars = 0;
-            for (JsonNode message : request.messages()) {
-                JsonNode content = message.path("content");
-                if (content.isTextual()) {
-                    chars += content.asText().length();
-                } else {
-                    for (JsonNode part : content) {
-                        chars += part.path("text").asText("").length();
-                    }
-                }
-            }
-            return (chars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
         }
 
         ChatChunk usage() {

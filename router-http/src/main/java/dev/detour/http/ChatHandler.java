@@ -17,7 +17,6 @@ import dev.detour.llm.ChatRequest;
 import dev.detour.llm.ChatStreams;
 import dev.detour.llm.HttpSettings;
 import dev.detour.llm.Json;
-import dev.detour.llm.Usage;
 import dev.detour.llm.anthropic.AnthropicDoor;
 import dev.detour.llm.anthropic.AnthropicProvider;
 import dev.detour.llm.internal.GenAi;
@@ -32,7 +31,6 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -188,12 +186,12 @@ final class ChatHandler {
                     if (route == null) {
                         return Mono.error(new ApiError.ApiException(ApiError.unknownModel(chat.model(), gateway.aliases())));
                     }
-                    Spending spending = new Spending(current.limits(), admission.limits(), gateway, route, calls);
-                    Mono<Void> answer = chat.stream() ? streamed(response, route, chat, line, spending)
-                            : whole(response, route, chat, line, spending);
+                    Spending spending = new Spending(current.limits(), admission.limits(), route.streaming().route(), calls);
+                    Mono<Void> answer = chat.stream() ? streamed(response, route, chat, line) : whole(response, route, chat, line);
                     Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
                     forward(request, headers);
-                    return answer.contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers, CallTrail.KEY, calls));
+                    return answer.doFinally(signal -> spending.charge())
+                            .contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers, CallTrail.KEY, calls));
                 });
         return Exchanges.logged(handled, response, calls, line, log, start, door::error);
     }
@@ -302,10 +300,12 @@ final class ChatHandler {
                                     + "' cannot embed: its route has no OpenAI-compatible provider")));
                         }
                         Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
+                        Spending spending = new Spending(current.limits(), admission.limits(), route, calls);
                         return route.execute(json).flatMap(outcome -> {
                             Exchanges.describe(response, outcome, line);
                             return Exchanges.json(response, HttpResponseStatus.OK, outcome.value());
-                        }).contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers, CallTrail.KEY, calls));
+                        }).doFinally(signal -> spending.charge())
+                                .contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers, CallTrail.KEY, calls));
                     });
             return Exchanges.logged(handled, response, calls, line, log, start).doFinally(signal -> inFlight.decrementAndGet());
         });
@@ -359,11 +359,9 @@ final class ChatHandler {
         return object;
     }
 
-    private Mono<Void> whole(HttpServerResponse response, Gateway.ChatRoute route, ChatRequest chat, ObjectNode line,
-                             Spending spending) {
+    private Mono<Void> whole(HttpServerResponse response, Gateway.ChatRoute route, ChatRequest chat, ObjectNode line) {
         return route.whole().execute(chat).flatMap(outcome -> {
             Exchanges.describe(response, outcome, line);
-            spending.answered(outcome);
             return Exchanges.json(response, HttpResponseStatus.OK, door.answer(outcome.value()));
         });
     }
@@ -372,54 +370,42 @@ final class ChatHandler {
      * A streamed answer: relayed chunk by chunk once the first is in hand; or, for a route whose settings need
      * the whole answer (validators, last-known-good …), the whole checked answer sent as a stream.
      */
-    private Mono<Void> streamed(HttpServerResponse response, Gateway.ChatRoute route, ChatRequest chat, ObjectNode line,
-                                Spending spending) {
+    private Mono<Void> streamed(HttpServerResponse response, Gateway.ChatRoute route, ChatRequest chat, ObjectNode line) {
         if (!route.config().wholeAnswerSettings().isEmpty()) {
             line.put("stream_mode", "whole-answer");
             return route.whole().execute(chat).flatMap(outcome -> {
                 Exchanges.describe(response, outcome, line);
-                spending.answered(outcome);
-                return sse(response, ChatStreams.replay(outcome.value()), line, false, usage -> { });
+                return sse(response, ChatStreams.replay(outcome.value()), line, false, () -> { });
             });
         }
         boolean chunkMarker = RouteConfig.MARKER_CHUNK.equals(route.config().failoverMarker());
         return route.streaming().open(chat).flatMap(opened -> {
             Exchanges.describe(response, opened.outcome(), line);
-            return sse(response, opened.elements(), line, chunkMarker, usage -> {
-                report(line, opened.report());
-                spending.streamed(opened.outcome(), usage);
-            });
+            return sse(response, opened.elements(), line, chunkMarker, () -> report(line, opened.report()));
         });
     }
 
     /**
-     * Sends {@code chunks} as server-sent events; {@code ended} gets the usage the chunks reported (null: none) and
-     * adds to the log line when the events end or the client leaves, before the line is written.
+     * Sends {@code chunks} as server-sent events; {@code ended} adds to the log line when the events end or the
+     * client leaves, before the line is written.
      */
     private Mono<Void> sse(HttpServerResponse response, Flux<ChatChunk> chunks, ObjectNode line, boolean chunkMarker,
-                           Consumer<Usage> ended) {
+                           Runnable ended) {
         response.status(HttpResponseStatus.OK)
                 .header(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
                 .header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
         long[] relayed = new long[1];
-        Usage[] usage = new Usage[1];
         Flux<ChatChunk> counted = chunks
                 .doOnCancel(() -> line.put("client", "disconnected"))
-                .doOnNext(chunk -> {
-                    relayed[0]++;
-                    Usage reported = chunk.usage();
-                    if (reported != null) {
-                        usage[0] = reported;
-                    }
-                });
+                .doOnNext(chunk -> relayed[0]++);
         Flux<Door.SseFrame> events = door.events(counted, chunkMarker)
                 .onErrorResume(failure -> {
                     ApiError error = ApiError.of(failure);
                     line.put("stream_error", error.message());
                     return Mono.just(new Door.SseFrame("error", Json.bytes(door.error(error)), null));
                 })
-                .doOnTerminate(() -> ended(line, relayed[0], () -> ended.accept(usage[0])))
-                .doOnCancel(() -> ended(line, relayed[0], () -> ended.accept(usage[0])));
+                .doOnTerminate(() -> ended(line, relayed[0], ended))
+                .doOnCancel(() -> ended(line, relayed[0], ended));
         AtomicReference<Executor> loop = new AtomicReference<>();
         response.withConnection(connection -> loop.set(connection.channel().eventLoop()));
         Flux<Door.SseFrame> onLoop = loop.get() == null ? events : events.publishOn(Schedulers.fromExecutor(loop.get()));

@@ -6,6 +6,7 @@ import dev.detour.http.config.JsonRouteConfig;
 import dev.detour.http.gateway.CallTrail;
 import dev.detour.http.gateway.JsonAnswer;
 import dev.detour.http.gateway.JsonCall;
+import dev.detour.http.limits.Spending;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.Map;
@@ -57,6 +58,7 @@ final class JsonRouteHandler {
                     current.gateway().config().jsonRoutes().stream().map(JsonRouteConfig::name).toList())));
         } else {
             Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
+            Spending spending = new Spending(current.limits(), admission.limits(), route, calls);
             handled = Exchanges.withinLimits(response, current.limits(), admission.limits()).then(Bodies.read(request, current.server().maxBodyBytes())
                     .map(body -> new JsonCall(request.method().name(), below, query < 0 ? "" : uri.substring(query + 1),
                             request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE), body, headers))
@@ -72,6 +74,7 @@ final class JsonRouteHandler {
                                 .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(answer.body().length))
                                 .sendByteArray(Mono.just(answer.body())).then();
                     })
+                    .doFinally(signal -> spending.charge())
                     .contextWrite(Context.of(CallTrail.KEY, calls)));
         }
         return Exchanges.logged(handled, response, calls, line, log, start);

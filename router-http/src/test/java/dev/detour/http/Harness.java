@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
 import reactor.netty.http.client.HttpClient;
@@ -81,6 +83,13 @@ final class Harness implements AutoCloseable {
                 .responseSingle((response, content) -> content.asString().defaultIfEmpty("")
                         .map(text -> new Response(response.status().code(), response.responseHeaders(), text)))
                 .block(WAIT);
+    }
+
+    /** The value of one series in the router's Prometheus scrape, 0 when it is not there. */
+    double metric(String series) {
+        Matcher value = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$")
+                .matcher(get("/metrics", Map.of()).body());
+        return value.find() ? Double.parseDouble(value.group(1)) : 0;
     }
 
     static String chat(String model, boolean stream) {

@@ -22,8 +22,6 @@ import dev.detour.sim.SimulatedProvider;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,11 +96,6 @@ class KeyLimitsApiTest {
         }
     }
 
-    /** The value of one series in the router's Prometheus scrape, 0 when it is not there. */
-    private static double metric(String series) {
-        Matcher value = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(h.get("/metrics", Map.of()).body());
-        return value.find() ? Double.parseDouble(value.group(1)) : 0;
-    }
 
     @Test
     void tokensPerMinuteCountsTheAnswersUsageAndThenRefusesUntilTheMinuteEnds() {
@@ -131,7 +124,7 @@ class KeyLimitsApiTest {
         OpenAIClient client = openAi("TPM_STREAM");
         try {
             assertThat(streamed(client, "gpt-4o")).isEqualTo("Hello from the cheap model.");
-            Harness.await("the stream's usage counted", () -> metric("detour_client_tokens_total{client=\"tpm-stream\",type=\"output\"}") > 0);
+            Harness.await("the stream's usage counted", () -> h.metric("detour_client_tokens_total{client=\"tpm-stream\",type=\"output\"}") > 0);
 
             RateLimitException refused = catchThrowableOfType(RateLimitException.class, () -> streamed(client, "gpt-4o"));
 
@@ -148,7 +141,7 @@ class KeyLimitsApiTest {
         try {
             CompletionUsage usage = client.chat().completions().create(params("gpt-4o")).usage().orElseThrow();
 
-            assertThat(metric("detour_client_spend_total{client=\"budget\"}"))
+            assertThat(h.metric("detour_client_spend_total{client=\"budget\"}"))
                     .isCloseTo(usage.promptTokens() * 0.0001 + usage.completionTokens() * 0.0002, within(1e-9));
             RateLimitException refused = catchThrowableOfType(RateLimitException.class,
                     () -> client.chat().completions().create(params("gpt-4o")));
@@ -199,7 +192,7 @@ class KeyLimitsApiTest {
             }
             assertThat(h.simulator.stats("frontier").requests()).isEqualTo(1);
             assertThat(h.simulator.stats("down").requests()).isGreaterThanOrEqualTo(2);
-            assertThat(metric("detour_calls_total{provider=\"frontier\",result=\"unavailable\",route=\"capped\"}")).isEqualTo(1);
+            assertThat(h.metric("detour_calls_total{provider=\"frontier\",result=\"unavailable\",route=\"capped\"}")).isEqualTo(1);
         } finally {
             client.close();
         }
@@ -210,7 +203,7 @@ class KeyLimitsApiTest {
         OpenAIClient client = openAi("OPEN");
         try {
             assertThat(streamed(client, "capped-stream")).isEqualTo("Streamed by the frontier model.");
-            Harness.await("the stream's spend counted", () -> metric("detour_route_spend_total{route=\"capped-stream\"}") > 0);
+            Harness.await("the stream's spend counted", () -> h.metric("detour_route_spend_total{route=\"capped-stream\"}") > 0);
 
             InternalServerException failed = catchThrowableOfType(InternalServerException.class,
                     () -> streamed(client, "capped-stream"));
@@ -230,13 +223,13 @@ class KeyLimitsApiTest {
         try {
             CompletionUsage usage = client.chat().completions().create(params("gpt-4o")).usage().orElseThrow();
 
-            assertThat(metric("detour_client_requests_total{client=\"metered\",outcome=\"allowed\"}")).isEqualTo(1);
-            assertThat(metric("detour_client_tokens_total{client=\"metered\",type=\"input\"}")).isEqualTo(usage.promptTokens());
-            assertThat(metric("detour_client_tokens_total{client=\"metered\",type=\"output\"}")).isEqualTo(usage.completionTokens());
-            assertThat(metric("detour_client_spend_total{client=\"metered\"}"))
+            assertThat(h.metric("detour_client_requests_total{client=\"metered\",outcome=\"allowed\"}")).isEqualTo(1);
+            assertThat(h.metric("detour_client_tokens_total{client=\"metered\",type=\"input\"}")).isEqualTo(usage.promptTokens());
+            assertThat(h.metric("detour_client_tokens_total{client=\"metered\",type=\"output\"}")).isEqualTo(usage.completionTokens());
+            assertThat(h.metric("detour_client_spend_total{client=\"metered\"}"))
                     .isCloseTo(usage.promptTokens() * 0.0001 + usage.completionTokens() * 0.0002, within(1e-9));
-            assertThat(metric("detour_route_tokens_total{route=\"gpt-4o\",type=\"output\"}")).isGreaterThanOrEqualTo(usage.completionTokens());
-            assertThat(metric("detour_route_spend_total{route=\"gpt-4o\"}")).isPositive();
+            assertThat(h.metric("detour_route_tokens_total{route=\"gpt-4o\",type=\"output\"}")).isGreaterThanOrEqualTo(usage.completionTokens());
+            assertThat(h.metric("detour_route_spend_total{route=\"gpt-4o\"}")).isPositive();
             String scrape = h.get("/metrics", Map.of()).body();
             Harness.await("the request's log line", () -> h.logText().contains("\"key_name\":\"metered\""));
             for (String key : List.copyOf(KEYS.values())) {

@@ -4,9 +4,11 @@ import dev.detour.core.Attempt;
 import dev.detour.core.AttemptContext;
 import dev.detour.core.Failure;
 import dev.detour.core.Provider;
+import dev.detour.llm.Usage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import reactor.core.publisher.Mono;
 
 /**
@@ -14,7 +16,8 @@ import reactor.core.publisher.Mono;
  * context under {@link #KEY} and the gateway's providers note each call and how it ended. It tells the
  * client who was tried when a route ends in an error that carries no trail of its own (a provider's
  * error passed through to the caller); a {@link dev.detour.core.RouteFailedException} names its attempts
- * itself. Safe for hedged calls on several threads.
+ * itself. It also sums what the calls cost and the tokens they used, a stream's when it ends. Safe for hedged
+ * calls on several threads.
  */
 public final class CallTrail {
 
@@ -22,7 +25,16 @@ public final class CallTrail {
     public static final String KEY = "detour.call-trail";
 
     private final List<Call> calls = new ArrayList<>(4);
+    private final List<Streamed> streams = new ArrayList<>(1);
     private double spent;
+    private Usage used;
+
+    /**
+     * One provider's stream, as it ended: the provider, its tier, the tokens it used (reported or estimated), and
+     * what they cost at its prices.
+     */
+    public record Streamed(String provider, int tier, Usage usage, double cost) {
+    }
 
     private static final class Call {
         final String provider;
@@ -53,12 +65,34 @@ public final class CallTrail {
 
     /**
      * What the calls noted so far cost at their providers' prices: an answered call its answer's cost (tokens
-     * and call), any other its cost per call. A stream's answer is its cost per call: its tokens are known only
-     * at its end.
+     * and call), any other its cost per call; a stream its cost per call, and its tokens once it {@link #streamed}.
      */
     public double spent() {
         synchronized (calls) {
             return spent;
+        }
+    }
+
+    /** The tokens the answers and the ended streams noted so far used; null when none is known. */
+    public Usage used() {
+        synchronized (calls) {
+            return used;
+        }
+    }
+
+    /** The streams that ended so far, in the order they ended. */
+    public List<Streamed> streams() {
+        synchronized (calls) {
+            return List.copyOf(streams);
+        }
+    }
+
+    /** Notes a stream that ended: its tokens and their cost (its call's cost is noted when it started). */
+    public void streamed(Streamed stream) {
+        synchronized (calls) {
+            streams.add(stream);
+            spent += stream.cost();
+            used = stream.usage().plus(used);
         }
     }
 
@@ -70,11 +104,14 @@ public final class CallTrail {
         return call;
     }
 
-    private void ended(Call call, Throwable error, double cost) {
+    private void ended(Call call, Throwable error, double cost, Usage usage) {
         synchronized (calls) {
             call.result = error == null ? Attempt.Result.SUCCESS : Attempt.Result.FAILURE;
             call.failure = error == null ? null : Failure.of(error);
             spent += cost;
+            if (usage != null) {
+                used = usage.plus(used);
+            }
         }
     }
 
@@ -86,6 +123,11 @@ public final class CallTrail {
 
     /** {@code provider}, noting each of its calls in the trail of the request's context, if it has one. */
     static <I, O> Provider<I, O> recording(Provider<I, O> provider) {
+        return recording(provider, answer -> null);
+    }
+
+    /** {@link #recording(Provider)}, noting the tokens each answer {@code usage} says it used (null: unknown). */
+    static <I, O> Provider<I, O> recording(Provider<I, O> provider, Function<? super O, Usage> usage) {
         return new Provider<>() {
             @Override
             public String name() {
@@ -101,8 +143,9 @@ public final class CallTrail {
                     }
                     Call call = trail.started(provider.name(), context);
                     return provider.call(request, context)
-                            .doOnSuccess(answer -> trail.ended(call, null, provider.cost(answer)))
-                            .doOnError(error -> trail.ended(call, error, provider.cost(null)))
+                            .doOnSuccess(answer -> trail.ended(call, null, provider.cost(answer),
+                                    answer == null ? null : usage.apply(answer)))
+                            .doOnError(error -> trail.ended(call, error, provider.cost(null), null))
                             .doOnCancel(() -> trail.cancelled(provider.cost(null)));
                 });
             }

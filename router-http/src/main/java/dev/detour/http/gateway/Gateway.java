@@ -196,7 +196,9 @@ public final class Gateway {
             List<Provider<ObjectNode, ObjectNode>> embedders = tier.providers().stream()
                     .filter(name -> providers.get(name) instanceof OpenAiProvider)
                     .map(name -> CallTrail.recording(Provider.<ObjectNode, ObjectNode>of(name,
-                            (request, attempt) -> ((OpenAiProvider) providers.get(name)).embeddings(request))))
+                            (request, attempt) -> ((OpenAiProvider) providers.get(name)).embeddings(request))
+                            .withCost(settings.get(name).costPerCall(), answer -> tokens(usage(answer), settings.get(name))),
+                            Gateway::usage))
                     .toList();
             if (!embedders.isEmpty()) {
                 route.tier(tier.tier(embedders, tier.timeout(), weights(tier, settings)));
@@ -231,7 +233,9 @@ public final class Gateway {
         Route.Builder<JsonCall, JsonAnswer> route = router.<JsonCall, JsonAnswer>route("routes/" + config.name())
                 .deadline(config.deadline());
         for (TierConfig tier : config.tiers()) {
-            route.tier(tier.tier(tier.providers().stream().map(backends::get).map(CallTrail::recording).toList(), tier.timeout(), weights(tier, settings)));
+            route.tier(tier.tier(tier.providers().stream()
+                    .map(name -> CallTrail.recording(backends.get(name).withCost(settings.get(name).costPerCall(), answer -> 0)))
+                    .toList(), tier.timeout(), weights(tier, settings)));
         }
         if (config.lastKnownGood() != null) {
             route.lastKnownGood(JsonCall::key, config.lastKnownGood(), LAST_KNOWN_GOOD, AnswerCodecs.JSON);
@@ -337,12 +341,14 @@ public final class Gateway {
     }
 
     private static Provider<ChatRequest, ChatResponse> whole(ChatProvider chat, ProviderConfig provider) {
-        return CallTrail.recording(chat.withCost(provider.costPerCall(), answer -> tokens(answer.usage(), provider)));
+        return CallTrail.recording(chat.withCost(provider.costPerCall(), answer -> tokens(answer.usage(), provider)),
+                ChatResponse::usage);
     }
 
     private static Provider<ChatRequest, Started<ChatChunk>> streaming(ChatProvider chat, ProviderConfig provider,
                                                                        boolean emptyFails) {
-        return CallTrail.recording(ChatStreams.streaming(chat, emptyFails).withCost(provider.costPerCall(), started -> 0));
+        ChatProvider metered = new MeteredChatProvider(chat, usage -> tokens(usage, provider));
+        return CallTrail.recording(ChatStreams.streaming(metered, emptyFails).withCost(provider.costPerCall(), started -> 0));
     }
 
     /**
@@ -352,6 +358,11 @@ public final class Gateway {
     public double tokenCost(String provider, Usage usage) {
         ProviderConfig settings = config.providers().get(provider);
         return settings == null ? 0 : tokens(usage, settings);
+    }
+
+    /** The tokens an embeddings answer says it used ({@code prompt_tokens}); null when it says none. */
+    private static Usage usage(ObjectNode embeddings) {
+        return Usage.of(embeddings.get("usage"));
     }
 
     private static double tokens(Usage usage, ProviderConfig provider) {

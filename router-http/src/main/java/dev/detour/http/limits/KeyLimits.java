@@ -23,8 +23,8 @@ import reactor.core.publisher.Mono;
  *       prices.</li>
  * </ul>
  * A limit is checked before any provider call, against the current window: requests a minute counting this
- * one, tokens a minute and spend a day as counted so far (a request's own tokens and spend count after its
- * answer). Keys are named by their names only; a key itself is never counted, logged or measured.
+ * one, tokens a minute and spend a day as counted so far (a request's own tokens and spend count when it
+ * ends, {@link Spending}). Keys are named by their names only; a key itself is never counted, logged or measured.
  */
 public final class KeyLimits {
 
@@ -113,7 +113,7 @@ public final class KeyLimits {
     }
 
     /**
-     * Counts what a request of {@code key} (null: keys are off) on {@code route} used once its answer is in hand:
+     * Counts what a request of {@code key} (null: keys are off) on {@code route} used once it ended:
      * {@code usage} (null: none) toward the key's tokens a minute, {@code spend} toward its spend a day, and both
      * in the meters.
      */
