@@ -427,10 +427,16 @@ final class ClientEdges {
             return json;
         }
 
-        /** Starts the wait for a next request on a kept-alive connection. */
+        /**
+         * Starts the wait for a next request on a kept-alive connection, and asks for it to be read. Reactor Netty
+         * reads on demand, re-arming the read as each exchange ends; in 1.3.7 a request queued behind an unfinished
+         * one and answered at once can end with no read armed (its issue #4361), and the connection would then
+         * sit unread until this timer closed it. Every request answered and none begun is exactly when to read.
+         */
         private void idle() {
             cancel(readTimer);
             readTimer = schedule(settings.get().keepAliveTimeout(), this::readTimerFired);
+            ctx.read();
         }
 
         /** The header or keep-alive timer: 408 when a request has begun, else a silent close. */

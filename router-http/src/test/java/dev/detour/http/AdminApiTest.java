@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.detour.sim.Behaviour;
 import dev.detour.sim.SimulatedProvider;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -465,6 +468,25 @@ class AdminApiTest {
         Harness.Response revoked = h.post("/v1/chat/completions", Harness.chat("chat", false), bearer(CLIENT_KEY));
         assertThat(rotated.status()).as("the new key is accepted").isEqualTo(200);
         assertThat(revoked.status()).as("the removed key is refused").isEqualTo(401);
+    }
+
+    @Test
+    void theRequestAfterAConfigPostAndAQueuedAnswerIsServed() throws IOException {
+        String config = substituted(WITH_EXPRESS);
+        String auth = "Authorization: Bearer " + ADMIN_TOKEN;
+        try (RawClient client = new RawClient(h.router.port(), Duration.ofSeconds(5))) {
+            // the POST is answered off the event loop; the versions, queued behind it, at once
+            client.send(ClientEdgesTest.head("POST", "/admin/config", auth, "Content-Length: "
+                    + config.getBytes(StandardCharsets.UTF_8).length) + config
+                    + ClientEdgesTest.head("GET", "/admin/config/versions", auth));
+            assertThat(client.read().status()).isEqualTo(200);
+            assertThat(client.read().body()).contains("\"current\":2");
+
+            client.send(ClientEdgesTest.head("GET", "/v1/models", "Authorization: Bearer " + CLIENT_KEY));
+            RawClient.Reply models = client.read();
+            assertThat(models).as("the next request on the connection is answered").isNotNull();
+            assertThat(models.body()).contains("\"express\"");
+        }
     }
 
     private double breakerGauge(String provider) {

@@ -364,6 +364,25 @@ class ClientEdgesTest {
     }
 
     @Test
+    void aKeptAliveConnectionReadsTheRequestAfterAQueuedOneAnsweredAtOnce() throws IOException {
+        start();
+        try (RawClient client = raw()) {
+            // the chat is answered later, off the connection's event loop; the model list, queued behind it, at once
+            client.send(chatRequest() + head("GET", "/v1/models"));
+            assertThat(client.read().status()).isEqualTo(200);
+            assertThat(client.read().status()).isEqualTo(200);
+
+            client.send(head("GET", "/v1/models"));
+            RawClient.Reply third = client.read();
+            report("a request after a queued one", third == null ? "closed" : third.status(),
+                    RawClient.millisSince(client.lastSentNanos));
+            assertThat(third).as("the request after the queued one is read and answered").isNotNull();
+            assertThat(third.status()).isEqualTo(200);
+            assertThat(third.body()).contains("\"object\":\"list\"");
+        }
+    }
+
+    @Test
     void aPipelinedRequestWithBrokenFramingIsRefusedAfterTheAnswerBeforeIt() throws IOException {
         start();
         try (RawClient client = raw()) {
