@@ -158,8 +158,9 @@ final class Tracing implements AutoCloseable {
             return call
                     .contextWrite(inner -> inner.put(ObservationKey.KEY, observation)
                             .put(HttpSettings.PROPAGATED_HEADERS, context.getCarrier()))
-                    .doOnError(observation::error)
-                    .doFinally(signal -> observation.stop());
+                    .doOnSuccess(value -> observation.stop())
+                    .doOnError(error -> observation.error(error).stop())
+                    .doOnCancel(observation::stop);
         });
     }
 
