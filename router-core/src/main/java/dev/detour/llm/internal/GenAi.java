@@ -1,7 +1,7 @@
 package dev.detour.llm.internal;
 
-import dev.detour.core.internal.RequestTrace;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.detour.core.internal.RequestTrace;
 import dev.detour.core.telemetry.RouteObservations;
 import dev.detour.llm.ChatChunk;
 import dev.detour.llm.ChatProvider;
@@ -13,6 +13,7 @@ import io.micrometer.common.KeyValue;
 import io.micrometer.observation.Observation;
 import java.net.URI;
 import java.util.Locale;
+import java.util.function.Function;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -77,14 +78,7 @@ public final class GenAi {
 
     /** {@code call}, a whole answer to {@code request} from {@code provider}, described on its attempt's observation. */
     public static Mono<ChatResponse> call(ChatRequest request, ChatProvider provider, Mono<ChatResponse> call) {
-        if (!RequestTrace.anyObserving()) {
-            return call;
-        }
-        return Mono.deferContextual(context -> {
-            Observation attempt = attempt(context.getOrDefault(RequestTrace.OBSERVATION, null));
-            if (attempt == null) {
-                return call;
-            }
+        return onAttempt(call, attempt -> {
             boolean content = requested(attempt, request, provider);
             return call.doOnNext(response -> {
                 answered(attempt, response.model(), response.finishReason(), response.usage());
@@ -131,14 +125,7 @@ public final class GenAi {
      * {@code sent} to {@code provider}, described on its attempt's observation ({@code embeddings <sent>}).
      */
     public static Mono<ObjectNode> embeddings(String named, String sent, ChatProvider provider, Mono<ObjectNode> call) {
-        if (!RequestTrace.anyObserving()) {
-            return call;
-        }
-        return Mono.deferContextual(context -> {
-            Observation attempt = attempt(context.getOrDefault(RequestTrace.OBSERVATION, null));
-            if (attempt == null) {
-                return call;
-            }
+        return onAttempt(call, attempt -> {
             requested(attempt, EMBEDDINGS, named, sent, provider);
             return call.doOnNext(answer -> {
                 answered(attempt, Json.text(answer, "model"), null, null);
@@ -147,6 +134,17 @@ public final class GenAi {
                     attempt.highCardinalityKeyValue(INPUT_TOKENS, Long.toString(usage.promptTokens()));
                 }
             });
+        });
+    }
+
+    /** {@code call} as {@code described} makes it on the attempt's observation in its context, if there is one. */
+    private static <T> Mono<T> onAttempt(Mono<T> call, Function<Observation, Mono<T>> described) {
+        if (!RequestTrace.anyObserving()) {
+            return call;
+        }
+        return Mono.deferContextual(context -> {
+            Observation attempt = attempt(context.getOrDefault(RequestTrace.OBSERVATION, null));
+            return attempt == null ? call : described.apply(attempt);
         });
     }
 

@@ -6,7 +6,6 @@ import dev.detour.core.Route;
 import dev.detour.core.RouteEvent;
 import dev.detour.core.Router;
 import dev.detour.core.Tier;
-import dev.detour.core.internal.InMemoryStateStore;
 import dev.detour.core.policy.FailureKind;
 import dev.detour.core.spi.Counters;
 import dev.detour.core.spi.StateStore;
@@ -77,26 +76,10 @@ public final class Gateway {
 
     /**
      * The router the gateways of one server share across reloads, so that breakers, budgets, latency
-     * statistics and operator overrides survive a configuration change: breakers by {@code breaker},
-     * metrics in {@code registry}, the latest events in {@code events}.
-     */
-    public static Router router(BreakerConfig breaker, MeterRegistry registry, RecentEvents events) {
-        return router(breaker, registry, events, ObservationRegistry.NOOP, false, null);
-    }
-
-    /**
-     * {@link #router(BreakerConfig, MeterRegistry, RecentEvents)}, observing requests and attempts in
-     * {@code observations}, LLM attempts with their messages when {@code captureContent}, counting spend caps and
-     * per-key limits in {@code counters} (in memory when null).
-     */
-    public static Router router(BreakerConfig breaker, MeterRegistry registry, RecentEvents events,
-                                ObservationRegistry observations, boolean captureContent, Counters counters) {
-        return router(breaker, new InMemoryStateStore(), registry, events, observations, captureContent, counters);
-    }
-
-    /**
-     * {@link #router(BreakerConfig, MeterRegistry, RecentEvents, ObservationRegistry, boolean, Counters)}, its state
-     * kept in {@code store} (and counted in the store's counters unless {@code counters} is set).
+     * statistics and operator overrides survive a configuration change: breakers by {@code breaker}, its state
+     * kept in {@code store} (and counted in the store's counters unless {@code counters} is set), metrics in
+     * {@code registry}, the latest events in {@code events}, requests and attempts observed in
+     * {@code observations}, LLM attempts with their messages when {@code captureContent}.
      */
     public static Router router(BreakerConfig breaker, StateStore store, MeterRegistry registry, RecentEvents events,
                                 ObservationRegistry observations, boolean captureContent, Counters counters) {
