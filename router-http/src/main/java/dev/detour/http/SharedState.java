@@ -1,6 +1,5 @@
 package dev.detour.http;
 
-import dev.detour.core.internal.InMemoryStateStore;
 import dev.detour.core.spi.StateStore;
 import dev.detour.http.config.ConfigException;
 import dev.detour.http.config.StateConfig;
@@ -22,7 +21,7 @@ final class SharedState {
      */
     static StateStore open(StateConfig config, Function<String, String> environment, MeterRegistry registry) {
         if (!config.shared()) {
-            return new InMemoryStateStore();
+            return StateStore.inMemory();
         }
         StateConfig.Redis redis = config.redis();
         String url = environment.apply(redis.urlEnv());

@@ -1,5 +1,6 @@
 package dev.detour.core.spi;
 
+import dev.detour.core.internal.InMemoryStateStore;
 import dev.detour.core.policy.Budget;
 
 /**
@@ -9,6 +10,11 @@ import dev.detour.core.policy.Budget;
  * timeout: when it cannot reach its backend it carries on with local state and says so in {@link #health()}.
  */
 public interface StateStore extends BreakerStore {
+
+    /** The default store: the state of one router, in memory. */
+    static StateStore inMemory() {
+        return new InMemoryStateStore();
+    }
 
     /**
      * The extra calls ({@code purpose} {@code "retries"} or {@code "hedges"}) of {@code provider} against
