@@ -3,6 +3,7 @@ package dev.detour.core;
 import dev.detour.core.internal.Engine;
 import dev.detour.core.internal.InMemoryCounters;
 import dev.detour.core.internal.InMemoryStateStore;
+import dev.detour.core.internal.LoopScheduler;
 import dev.detour.core.internal.RequestTrace;
 import dev.detour.core.policy.Balancer;
 import dev.detour.core.policy.BreakerPolicy;
@@ -178,9 +179,12 @@ public final class Router {
         return Failure.of(error);
     }
 
-    /** The scheduler that times attempts, backoff, hedges and streams: the one set, else Reactor's parallel scheduler as it is now. */
+    /**
+     * The scheduler that times attempts, backoff, hedges and streams: the one set, else one that times on the
+     * Netty event loop a timer is started on, and elsewhere on Reactor's parallel scheduler as it is now.
+     */
     public Scheduler scheduler() {
-        return scheduler != null ? scheduler : Schedulers.parallel();
+        return scheduler != null ? scheduler : LoopScheduler.INSTANCE;
     }
 
     /** The counters spend caps and per-key limits count in. */
@@ -288,8 +292,10 @@ public final class Router {
         }
 
         /**
-         * The scheduler for timeouts, backoff, hedges and streams' idle timers. Unset, each request uses
-         * {@link Schedulers#parallel()} as it is at that moment (so virtual time in tests applies).
+         * The scheduler for timeouts, backoff, hedges and streams' idle timers. Unset, a timer started on a
+         * Netty event loop (a request served there) runs on that loop, without waking another thread, and one
+         * started elsewhere on {@link Schedulers#parallel()} as it is at that moment (so virtual time in tests
+         * applies).
          */
         public Builder scheduler(Scheduler scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");

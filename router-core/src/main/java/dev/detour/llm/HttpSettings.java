@@ -4,10 +4,12 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import dev.detour.llm.internal.LoopPools;
 import io.netty.channel.ChannelOption;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
 
 /**
  * How Detour reaches one HTTP provider: its base URL, its own connection pool (with limits and idle
@@ -44,7 +46,8 @@ public final class HttpSettings {
 
     /**
      * Settings for {@code baseUrl} (e.g. {@code https://api.openai.com/v1}): up to 256 connections,
-     * 1,024 requests waiting for one, idle connections closed after 30 s, connect timeout 5 s.
+     * 1,024 requests waiting for one (both shared among the event loops, see {@link #client}), idle
+     * connections closed after 30 s, connect timeout 5 s.
      */
     public static HttpSettings of(String baseUrl) {
         Objects.requireNonNull(baseUrl, "baseUrl");
@@ -101,15 +104,23 @@ public final class HttpSettings {
         return maxIdleTime;
     }
 
-    /** A client with its own pool named after {@code provider}. */
+    /**
+     * A client with pools of its own named after {@code provider}, one per event loop: a call made on an event
+     * loop (a request the router serves) goes out over a connection of that loop, so no thread hands the call or
+     * its answer to another. The limits are shared among the event loops' pools, each holding its share
+     * (rounded up); calls made off the event loops share one more such pool.
+     */
     public HttpClient client(String provider) {
-        ConnectionProvider pool = ConnectionProvider.builder("detour-" + provider)
-                .maxConnections(maxConnections)
-                .pendingAcquireMaxCount(maxPending)
+        int loops = LoopResources.DEFAULT_IO_WORKER_COUNT;
+        int connections = Math.max(1, -Math.floorDiv(-maxConnections, loops));
+        int pending = -Math.floorDiv(-maxPending, loops);
+        ConnectionProvider pools = new LoopPools("detour-" + provider, name -> ConnectionProvider.builder(name)
+                .maxConnections(connections)
+                .pendingAcquireMaxCount(pending)
                 .maxIdleTime(maxIdleTime)
                 .evictInBackground(maxIdleTime)
-                .build();
-        return HttpClient.create(pool)
+                .build());
+        return HttpClient.create(pools)
                 .baseUrl(baseUrl)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .headers(h -> headers.forEach(h::set))
