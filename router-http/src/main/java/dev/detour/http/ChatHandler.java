@@ -22,6 +22,7 @@ import dev.detour.llm.anthropic.AnthropicProvider;
 import dev.detour.llm.internal.GenAi;
 import io.micrometer.common.KeyValue;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -406,12 +407,23 @@ final class ChatHandler {
                 })
                 .doOnTerminate(() -> ended(line, relayed[0], ended))
                 .doOnCancel(() -> ended(line, relayed[0], ended));
-        AtomicReference<Executor> loop = new AtomicReference<>();
+        AtomicReference<EventLoop> loop = new AtomicReference<>();
         response.withConnection(connection -> loop.set(connection.channel().eventLoop()));
-        Flux<Door.SseFrame> onLoop = loop.get() == null ? events : events.publishOn(Schedulers.fromExecutor(loop.get()));
+        Flux<Door.SseFrame> onLoop = loop.get() == null ? events : events.publishOn(Schedulers.fromExecutor(onLoop(loop.get())));
         // Buffers are made on the connection's event loop, so none is made while the client hangs up.
         Flux<ByteBuf> bytes = onLoop.map(frame -> frame.write(response.alloc()));
         return response.send(bytes, buffer -> true).then();
+    }
+
+    /** Runs a task at once when called on {@code loop}'s thread (a chunk read there), else hands it to the loop. */
+    private static Executor onLoop(EventLoop loop) {
+        return task -> {
+            if (loop.inEventLoop()) {
+                task.run();
+            } else {
+                loop.execute(task);
+            }
+        };
     }
 
     private static void ended(ObjectNode line, long chunks, Runnable ended) {
