@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Detour side by side with nginx and HAProxy, all in front of the same upstream simulator, in one
-# router-bench run (not run by CI). Installs nginx and HAProxy from Debian packages when missing,
+# router-bench run (not run by CI), with the transport's floor beside them: a bare Reactor Netty proxy
+# (dev.detour.bench.BareProxy, no routing or parsing) run with Detour's JVM flags. Installs nginx and HAProxy from Debian packages when missing,
 # writes their configs to a temporary directory, starts them and the upstream, runs the comparison
 # and prints the report with the versions measured.
 #
@@ -52,12 +53,18 @@ trap cleanup EXIT
 UPSTREAM_PORT=$(free_port)
 NGINX_PORT=$(free_port)
 HAPROXY_PORT=$(free_port)
+BARE_PORT=$(free_port)
 
 # The upstream: the simulator the benchmark itself starts, here started once for all three routers.
 java -Xmx512m -cp router-bench/target/router-bench.jar dev.detour.bench.Upstream --port "$UPSTREAM_PORT" \
   >"$DIR/upstream.out" 2>"$DIR/upstream.err" &
 UPSTREAM_PID=$!
 PIDS+=("$UPSTREAM_PID")
+
+java -Xmx96m -XX:+UseSerialGC -cp router-bench/target/router-bench.jar dev.detour.bench.BareProxy \
+  --upstream "http://127.0.0.1:$UPSTREAM_PORT" --port "$BARE_PORT" >"$DIR/bare.out" 2>"$DIR/bare.err" &
+BARE_PID=$!
+PIDS+=("$BARE_PID")
 
 mkdir -p "$DIR/nginx"
 cat >"$DIR/nginx.conf" <<CONF
@@ -117,13 +124,15 @@ PIDS+=("$HAPROXY_PID")
 await_port "$UPSTREAM_PORT"
 await_port "$NGINX_PORT"
 await_port "$HAPROXY_PORT"
+await_port "$BARE_PORT"
 NGINX_PIDS=$( (echo "$NGINX_PID"; pgrep -P "$NGINX_PID" || true) | paste -sd, -)
 
 # shellcheck disable=SC2086 # SCENARIOS is a list of words
 java -jar router-bench/target/router-bench.jar $SCENARIOS --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" \
   --upstream "http://127.0.0.1:$UPSTREAM_PORT" \
-  --target "nginx=http://127.0.0.1:$NGINX_PORT" --target "haproxy=http://127.0.0.1:$HAPROXY_PORT" --reference nginx \
-  --watch "upstream=$UPSTREAM_PID" --watch "nginx=$NGINX_PIDS" --watch "haproxy=$HAPROXY_PID" \
+  --target "nginx=http://127.0.0.1:$NGINX_PORT" --target "haproxy=http://127.0.0.1:$HAPROXY_PORT" \
+  --target "reactor-netty=http://127.0.0.1:$BARE_PORT" --reference nginx \
+  --watch "upstream=$UPSTREAM_PID" --watch "nginx=$NGINX_PIDS" --watch "haproxy=$HAPROXY_PID" --watch "reactor-netty=$BARE_PID" \
   --out "$OUT" "$@"
 
 echo

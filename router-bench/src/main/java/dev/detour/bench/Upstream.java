@@ -12,10 +12,10 @@ import java.time.Duration;
  */
 public final class Upstream {
 
+    /** The text model {@code bench} answers. */
+    static final String BENCH_ANSWER = "The next town is twelve kilometres away, over the hill and past the old mill by the river.";
     /** The answer of model {@code bench}. */
-    static final Behaviour BENCH = Behaviour.answer(
-            "The next town is twelve kilometres away, over the hill and past the old mill by the river.")
-            .pacing(Duration.ofMillis(1));
+    static final Behaviour BENCH = Behaviour.answer(BENCH_ANSWER).pacing(Duration.ofMillis(1));
 
     private Upstream() {
     }
