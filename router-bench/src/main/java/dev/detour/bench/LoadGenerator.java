@@ -241,6 +241,15 @@ public final class LoadGenerator implements AutoCloseable {
         return progress;
     }
 
+    /**
+     * Closes the connections open to the server at {@code url}, as clients do with idle ones: a warm-up that
+     * ends so has the server's JIT see connections close before the measured turns, not during them.
+     */
+    void closeConnections(String url) {
+        java.net.URI uri = java.net.URI.create(url);
+        pool.disposeWhen(java.net.InetSocketAddress.createUnresolved(uri.getHost(), uri.getPort()));
+    }
+
     /** Closes the connection pool and the event loops; call it from a main or test thread. */
     @Override
     public void close() {

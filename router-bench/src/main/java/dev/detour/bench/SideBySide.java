@@ -37,11 +37,14 @@ final class SideBySide {
     /**
      * Throwaway runs through {@code peer} (Detour) so that neither its JVM nor the upstream's is measured
      * cold: the warm-up's length (at most 5 s) at up to 200/s (a cold JVM at full rate queues thousands
-     * of requests it then takes long to work off), then the warm-up and a series' length at the full rate.
+     * of requests it then takes long to work off), its connections then closed (so that the JIT has compiled
+     * a connection's close before the measured turns, in which the generator closes idle ones), then the
+     * warm-up and a series' length at the full rate.
      */
     static void warmUp(LoadGenerator generator, Options options, Peer peer, String scenario, boolean stream) {
         generator.run(new LoadGenerator.Plan(scenario + ": JVM warm-up", peer.chat(stream),
                 Arrivals.fixed(Math.min(options.rate(), 200)), Duration.ZERO, ramp(options.warmup())), LoadGenerator.Control.NONE);
+        generator.closeConnections(peer.url());
         generator.run(new LoadGenerator.Plan(scenario + ": JVM warm-up", peer.chat(stream),
                 Arrivals.fixed(options.rate()), options.warmup(), options.duration()), LoadGenerator.Control.NONE);
     }
