@@ -3,6 +3,8 @@ package dev.detour.bench;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -246,8 +248,8 @@ public final class LoadGenerator implements AutoCloseable {
      * ends so has the server's JIT see connections close before the measured turns, not during them.
      */
     void closeConnections(String url) {
-        java.net.URI uri = java.net.URI.create(url);
-        pool.disposeWhen(java.net.InetSocketAddress.createUnresolved(uri.getHost(), uri.getPort()));
+        URI uri = URI.create(url);
+        pool.disposeWhen(InetSocketAddress.createUnresolved(uri.getHost(), uri.getPort()));
     }
 
     /** Closes the connection pool and the event loops; call it from a main or test thread. */

@@ -30,12 +30,13 @@ final class SideBySide {
                 : Arrivals.fixed(rate), entrants.processes, entrants.detour == null ? null : entrants.detour.heap);
     }
 
+    /** Throwaway runs through every router measured, alike, so that no JVM among them is measured cold. */
     private void warmUp(Entrants entrants, String scenario, boolean stream) {
-        warmUp(generator, options, entrants.targets.get(0), scenario, stream);
+        entrants.targets.forEach(peer -> warmUp(generator, options, peer, scenario, stream));
     }
 
     /**
-     * Throwaway runs through {@code peer} (Detour) so that neither its JVM nor the upstream's is measured
+     * Throwaway runs through {@code peer} so that neither its JVM (Detour's, a JVM peer's) nor the upstream's is measured
      * cold: the warm-up's length (at most 5 s) at up to 200/s (a cold JVM at full rate queues thousands
      * of requests it then takes long to work off), its connections then closed (so that the JIT has compiled
      * a connection's close before the measured turns, in which the generator closes idle ones), then the
@@ -183,8 +184,8 @@ final class SideBySide {
         notes.add("Layout: " + entrants.layout() + ".");
         notes.add("Series take turns of at most " + Durations.format(options.lineup().slice())
                 + " each (direct, then each router, again and again) with the same arrival schedule per turn; the first "
-                + "turn of each has the warm-up, and a throwaway run through " + entrants.targets.get(0).name()
-                + " warms the JVMs first.");
+                + "turn of each has the warm-up, and a throwaway run through each router first (its connections closed "
+                + "once in it) warms the JVMs.");
         if (!entrants.processes.isEmpty()) {
             notes.add("CPU is % of one core over a series' turns (warm-up and drain included), from /proc/PID/stat; RSS from "
                     + "/proc/PID/status after the series' last turn; the router's heap after a full GC asked over its admin API.");

@@ -86,7 +86,7 @@ public final class Router {
         }
     }
 
-    /** A router with the default budgets and breakers, no listeners, and Reactor's parallel scheduler. */
+    /** A router with the default budgets and breakers, no listeners, and the default clock ({@link Builder#scheduler}). */
     public static Router create() {
         return builder().build();
     }
@@ -181,7 +181,7 @@ public final class Router {
 
     /**
      * The scheduler that times attempts, backoff, hedges and streams: the one set, else one that times on the
-     * Netty event loop a timer is started on, and elsewhere on Reactor's parallel scheduler as it is now.
+     * Reactor Netty event loop a timer is started on, and elsewhere on Reactor's parallel scheduler as it is now.
      */
     public Scheduler scheduler() {
         return scheduler != null ? scheduler : LoopScheduler.INSTANCE;
@@ -292,10 +292,11 @@ public final class Router {
         }
 
         /**
-         * The scheduler for timeouts, backoff, hedges and streams' idle timers. Unset, a timer started on a
-         * Netty event loop (a request served there) runs on that loop, without waking another thread, and one
-         * started elsewhere on {@link Schedulers#parallel()} as it is at that moment (so virtual time in tests
-         * applies).
+         * The scheduler for timeouts, backoff, hedges and streams' idle timers. Unset, a timer started on one of
+         * Reactor Netty's shared event loops (a request served there, or an answer read there) runs on that loop,
+         * without waking another thread, and one started elsewhere on {@link Schedulers#parallel()} as it is at
+         * that moment (so virtual time applies to tests whose timers start off the event loops; set
+         * {@code Schedulers.parallel()} here for a test that needs every timer virtual).
          */
         public Builder scheduler(Scheduler scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");

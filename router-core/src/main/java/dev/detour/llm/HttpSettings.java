@@ -1,19 +1,19 @@
 package dev.detour.llm;
 
+import dev.detour.llm.internal.LoopPools;
+import io.netty.channel.ChannelOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import dev.detour.llm.internal.LoopPools;
-import io.netty.channel.ChannelOption;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.resources.LoopResources;
 
 /**
- * How Detour reaches one HTTP provider: its base URL, its own connection pool (with limits and idle
- * eviction), the connect timeout and extra headers. An immutable value; each setter returns a copy.
+ * How Detour reaches one HTTP provider: its base URL, its own connection pools (with limits and idle
+ * eviction; one per event loop, see {@link #client}), the connect timeout and extra headers. An immutable value; each setter returns a copy.
  */
 public final class HttpSettings {
 
@@ -26,6 +26,9 @@ public final class HttpSettings {
     /** Headers never propagated: they would replace the provider's credentials with the caller's. */
     private static final java.util.Set<String> CREDENTIALS = java.util.Set.of("authorization", "x-api-key", "api-key",
             "proxy-authorization", "cookie");
+
+    /** The fewest connections a loop's pool gets when the limit is split among the event loops. */
+    private static final int SPLIT_FROM = 8;
 
     private final String baseUrl;
     private final int maxConnections;
@@ -89,7 +92,7 @@ public final class HttpSettings {
         return baseUrl;
     }
 
-    /** The most connections the pool opens. */
+    /** The most connections its pools open, split among the event loops (see {@link #client}). */
     public int maxConnections() {
         return maxConnections;
     }
@@ -105,22 +108,18 @@ public final class HttpSettings {
     }
 
     /**
-     * A client with pools of its own named after {@code provider}, one per event loop: a call made on an event
-     * loop (a request the router serves) goes out over a connection of that loop, so no thread hands the call or
-     * its answer to another. The limits are shared among the event loops' pools, each holding its share
-     * (rounded up); calls made off the event loops share one more such pool.
+     * A client with pools of its own named after {@code provider}, one per event loop: a call made on one of
+     * Reactor Netty's shared event loops (a request the router serves) goes out over a connection of that loop,
+     * so no thread hands the call or its answer to another. The limits are split evenly among the loops' pools
+     * (each holds its share, rounded up, so one loop alone can use only its share), and calls made off the loops
+     * share one more such pool. Limits under {@value #SPLIT_FROM} connections a loop are kept whole in one pool.
      */
     public HttpClient client(String provider) {
         int loops = LoopResources.DEFAULT_IO_WORKER_COUNT;
-        int connections = Math.max(1, -Math.floorDiv(-maxConnections, loops));
-        int pending = -Math.floorDiv(-maxPending, loops);
-        ConnectionProvider pools = new LoopPools("detour-" + provider, name -> ConnectionProvider.builder(name)
-                .maxConnections(connections)
-                .pendingAcquireMaxCount(pending)
-                .maxIdleTime(maxIdleTime)
-                .evictInBackground(maxIdleTime)
-                .build());
-        return HttpClient.create(pools)
+        String pools = "detour-" + provider;
+        ConnectionProvider pool = maxConnections < SPLIT_FROM * loops ? pool(pools, maxConnections, maxPending)
+                : new LoopPools(pools, each -> pool(each, -Math.floorDiv(-maxConnections, loops), -Math.floorDiv(-maxPending, loops)));
+        return HttpClient.create(pool)
                 .baseUrl(baseUrl)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .headers(h -> headers.forEach(h::set))
@@ -133,6 +132,15 @@ public final class HttpSettings {
                     });
                     return Mono.just(h);
                 }));
+    }
+
+    private ConnectionProvider pool(String name, int connections, int pending) {
+        return ConnectionProvider.builder(name)
+                .maxConnections(connections)
+                .pendingAcquireMaxCount(pending)
+                .maxIdleTime(maxIdleTime)
+                .evictInBackground(maxIdleTime)
+                .build();
     }
 
     @Override

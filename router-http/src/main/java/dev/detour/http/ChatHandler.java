@@ -409,9 +409,9 @@ final class ChatHandler {
                 .doOnCancel(() -> ended(line, relayed[0], ended));
         AtomicReference<EventLoop> loop = new AtomicReference<>();
         response.withConnection(connection -> loop.set(connection.channel().eventLoop()));
-        Flux<Door.SseFrame> onLoop = loop.get() == null ? events : events.publishOn(Schedulers.fromExecutor(onLoop(loop.get())));
+        Flux<Door.SseFrame> onItsLoop = loop.get() == null ? events : events.publishOn(Schedulers.fromExecutor(onLoop(loop.get())));
         // Buffers are made on the connection's event loop, so none is made while the client hangs up.
-        Flux<ByteBuf> bytes = onLoop.map(frame -> frame.write(response.alloc()));
+        Flux<ByteBuf> bytes = onItsLoop.map(frame -> frame.write(response.alloc()));
         return response.send(bytes, buffer -> true).then();
     }
 

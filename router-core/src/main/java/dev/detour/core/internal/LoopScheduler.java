@@ -1,17 +1,18 @@
 package dev.detour.core.internal;
 
-import io.netty.util.concurrent.EventExecutor;
+import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.netty.util.internal.ThreadExecutorMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * A router's default clock: a timer started on a Netty event loop (a request a server serves there) runs on
- * that loop, so that starting and cancelling it never wakes another thread; a timer started anywhere else, and
- * the time now, are {@link Schedulers#parallel()}'s as it is at that moment (so virtual time in tests applies).
+ * A router's default clock: a timer started on one of Reactor Netty's shared event loops ({@link ServingLoop};
+ * a request a server serves there, or an answer read there) runs on that loop, so that starting and cancelling
+ * it never wakes another thread; a timer started anywhere else, and the time now, are
+ * {@link Schedulers#parallel()}'s as it is at that moment (so virtual time applies to tests off the loops).
  * Work without a delay, workers and periodic tasks are the parallel scheduler's.
  */
 public final class LoopScheduler implements Scheduler {
@@ -24,12 +25,11 @@ public final class LoopScheduler implements Scheduler {
 
     @Override
     public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
-        EventExecutor loop = ThreadExecutorMap.currentExecutor();
-        if (loop == null || loop.isShuttingDown()) {
+        EventLoop loop = ServingLoop.current();
+        if (loop == null) {
             return Schedulers.parallel().schedule(task, delay, unit);
         }
-        ScheduledFuture<?> timer = loop.schedule(task, delay, unit);
-        return new Timer(timer);
+        return new Timer(loop.schedule(Schedulers.onSchedule(task), delay, unit));
     }
 
     @Override
@@ -61,7 +61,11 @@ public final class LoopScheduler implements Scheduler {
 
         @Override
         public void dispose() {
-            future.cancel(false);
+            try {
+                future.cancel(false);
+            } catch (RejectedExecutionException loopTerminated) {
+                // the loop is gone, and its timers with it
+            }
         }
 
         @Override

@@ -1,11 +1,12 @@
 package dev.detour.llm.internal;
 
+import dev.detour.core.internal.ServingLoop;
+import io.netty.channel.EventLoop;
 import io.netty.resolver.AddressResolverGroup;
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.internal.ThreadExecutorMap;
 import java.net.SocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
@@ -16,17 +17,20 @@ import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.transport.TransportConfig;
 
 /**
- * Connection pools, one per event loop: a call made on an event loop takes a connection from that loop's
- * pool, opened on that loop, so the request, its answer and the work of the caller that made it (a server
- * request on the same loop) stay on one thread, with no hand-off between loops. A call made on any other
- * thread takes one from a shared pool. Each pool is made by the factory, lazily, with its own name.
+ * Connection pools, one per event loop: a call made on one of Reactor Netty's shared event loops
+ * ({@link ServingLoop}) takes a connection from that loop's pool, opened on that loop, so the request, its
+ * answer and the work of the caller that made it (a server request on the same loop) stay on one thread, with
+ * no hand-off between loops. A call made on any other thread takes one from a shared pool. Each pool is made
+ * by the factory, lazily, with its own name.
  */
 public final class LoopPools implements ConnectionProvider {
 
     private final String name;
     private final Function<String, ConnectionProvider> factory;
     private final ConnectionProvider shared;
-    private final Map<EventExecutor, ConnectionProvider> byLoop = new ConcurrentHashMap<>();
+    private final Map<EventLoop, ConnectionProvider> byLoop = new ConcurrentHashMap<>();
+    private final AtomicInteger made = new AtomicInteger();
+    private volatile boolean disposed;
 
     /** Pools named {@code name} (the shared one) and {@code name-loop-N}, each made by {@code factory}. */
     public LoopPools(String name, Function<String, ConnectionProvider> factory) {
@@ -44,12 +48,12 @@ public final class LoopPools implements ConnectionProvider {
 
     /** The pool of the event loop this thread runs, or the shared one. */
     ConnectionProvider pool() {
-        EventExecutor loop = ThreadExecutorMap.currentExecutor();
-        if (loop == null) {
+        EventLoop loop = ServingLoop.current();
+        if (loop == null || disposed) {
             return shared;
         }
         ConnectionProvider pool = byLoop.get(loop);
-        return pool != null ? pool : byLoop.computeIfAbsent(loop, key -> factory.apply(name + "-loop-" + byLoop.size()));
+        return pool != null ? pool : byLoop.computeIfAbsent(loop, key -> factory.apply(name + "-loop-" + made.getAndIncrement()));
     }
 
     @Override
@@ -60,13 +64,14 @@ public final class LoopPools implements ConnectionProvider {
 
     @Override
     public Mono<Void> disposeLater() {
+        disposed = true;
         return Flux.concat(shared.disposeLater(), Flux.fromIterable(byLoop.values()).flatMap(ConnectionProvider::disposeLater))
                 .then();
     }
 
     @Override
     public boolean isDisposed() {
-        return shared.isDisposed();
+        return disposed;
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.detour.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.EventLoop;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -38,6 +39,20 @@ class LoopSchedulerTest {
         CompletableFuture<Boolean> later = new CompletableFuture<>();
         loop.schedule(() -> later.complete(fired[0]), 60, TimeUnit.MILLISECONDS);
         assertThat(later.get(10, TimeUnit.SECONDS)).isFalse();
+    }
+
+    @Test
+    void aTimerStartedOnAnotherLibrarysLoopRunsOnTheParallelScheduler() throws Exception {
+        DefaultEventLoop foreign = new DefaultEventLoop();
+        try {
+            CompletableFuture<Thread> fired = new CompletableFuture<>();
+            foreign.execute(() -> LoopScheduler.INSTANCE.schedule(() -> fired.complete(Thread.currentThread()), 1, TimeUnit.MILLISECONDS));
+            Thread thread = fired.get(10, TimeUnit.SECONDS);
+            assertThat(foreign.inEventLoop(thread)).isFalse();
+            assertThat(thread.getName()).startsWith("parallel-");
+        } finally {
+            foreign.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
     }
 
     @Test

@@ -22,7 +22,7 @@ import java.util.Objects;
  * @param costPerCall        the cost of one call (0 unless set)
  * @param costPerInputToken  the cost of one prompt token (0 unless set)
  * @param costPerOutputToken the cost of one completion token (0 unless set)
- * @param maxConnections     its connection pool's size ({@link HttpSettings}' 256 unless set)
+ * @param maxConnections     its connection pools' size, split among the event loops ({@link HttpSettings#client}; 256 unless set)
  * @param maxIdleTime        how long an idle pooled connection is kept ({@link HttpSettings}' 30 s unless set)
  * @param headers            headers sent with every call, in the order given
  * @param continuation       how it continues an answer another provider's stream cut off:
