@@ -188,7 +188,8 @@ final class ChatHandler {
                         return Mono.error(new ApiError.ApiException(ApiError.unknownModel(chat.model(), gateway.aliases())));
                     }
                     Spending spending = new Spending(current.limits(), admission.limits(), route.streaming().route(), calls);
-                    Mono<Void> answer = chat.stream() ? streamed(response, route, chat, line) : whole(response, route, chat, line);
+                    Mono<Void> answer = chat.stream() ? streamed(response, route, chat, line)
+                            : whole(response, route, chat, line, spending);
                     Map<String, String> headers = Exchanges.propagated(request, requestId, current.server().propagateHeaders());
                     forward(request, headers);
                     return answer.doFinally(signal -> spending.charge())
@@ -304,6 +305,7 @@ final class ChatHandler {
                         Spending spending = new Spending(current.limits(), admission.limits(), route, calls);
                         return route.execute(json).flatMap(outcome -> {
                             Exchanges.describe(response, outcome, line);
+                            spending.charge();
                             return Exchanges.json(response, HttpResponseStatus.OK, outcome.value());
                         }).doFinally(signal -> spending.charge())
                                 .contextWrite(Context.of(HttpSettings.PROPAGATED_HEADERS, headers, CallTrail.KEY, calls));
@@ -360,9 +362,12 @@ final class ChatHandler {
         return object;
     }
 
-    private Mono<Void> whole(HttpServerResponse response, Gateway.ChatRoute route, ChatRequest chat, ObjectNode line) {
+    /** A whole answer, its spend counted before it is sent (so the client's next request sees it). */
+    private Mono<Void> whole(HttpServerResponse response, Gateway.ChatRoute route, ChatRequest chat, ObjectNode line,
+                             Spending spending) {
         return route.whole().execute(chat).flatMap(outcome -> {
             Exchanges.describe(response, outcome, line);
+            spending.charge();
             return Exchanges.json(response, HttpResponseStatus.OK, door.answer(outcome.value()));
         });
     }
