@@ -1,20 +1,19 @@
 package dev.detour.bench;
 
-import dev.detour.llm.internal.LoopPools;
+import dev.detour.llm.HttpSettings;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.List;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
-import reactor.netty.resources.ConnectionProvider;
 
 /**
  * The transport's floor: a reverse proxy of a few lines on Reactor Netty, as Detour's HTTP runs, with no
  * routing, parsing or policy. It relays each request to the upstream and the answer back as it arrives
- * (streams too), over a connection pool per event loop like Detour's. Measured beside Detour
- * ({@code router-bench/peers.sh} starts it as {@code reactor-netty}), it shows how much of what Detour adds
- * is the transport on this machine and how much is Detour.
+ * (streams too), over connection pools built as Detour's are ({@link HttpSettings#client}, one per event
+ * loop). Measured beside Detour ({@code router-bench/peers.sh} starts it as {@code reactor-netty}), it shows
+ * how much of what Detour adds is the transport on this machine and how much is Detour.
  */
 public final class BareProxy {
 
@@ -23,18 +22,23 @@ public final class BareProxy {
     private static final List<CharSequence> HOP_BY_HOP = List.of(HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE,
             HttpHeaderNames.TRANSFER_ENCODING);
 
+    /** Detour's pool limits in the benchmark's configuration ({@code max-connections: 512}, pending 1,024). */
+    private static final int MAX_CONNECTIONS = 512;
+    private static final int MAX_PENDING = 1024;
+
     private BareProxy() {
     }
 
     /** A proxy to {@code upstream} (a base URL) listening on 127.0.0.1:{@code port} (0: a free port). */
     static DisposableServer start(String upstream, int port) {
-        HttpClient client = HttpClient.create(new LoopPools("bare", name -> ConnectionProvider.builder(name)
-                .maxConnections(128).pendingAcquireMaxCount(-1).build())).baseUrl(upstream);
+        HttpClient client = HttpSettings.of(upstream).pool(MAX_CONNECTIONS, MAX_PENDING).client("bare");
         return HttpServer.create().host("127.0.0.1").port(port).handle((request, response) -> client
-                .headers(headers -> copy(request.requestHeaders(), headers, REQUEST_HEADERS))
                 .request(request.method())
                 .uri(request.uri())
-                .send(request.receive().retain())
+                .send((outgoing, body) -> {
+                    copy(request.requestHeaders(), outgoing.requestHeaders(), REQUEST_HEADERS);
+                    return body.send(request.receive().retain());
+                })
                 .response((answer, body) -> {
                     HttpHeaders headers = answer.responseHeaders().copy();
                     HOP_BY_HOP.forEach(headers::remove);

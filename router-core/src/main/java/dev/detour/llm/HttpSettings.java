@@ -118,7 +118,7 @@ public final class HttpSettings {
         int loops = LoopResources.DEFAULT_IO_WORKER_COUNT;
         String pools = "detour-" + provider;
         ConnectionProvider pool = maxConnections < SPLIT_FROM * loops ? pool(pools, maxConnections, maxPending)
-                : new LoopPools(pools, each -> pool(each, -Math.floorDiv(-maxConnections, loops), -Math.floorDiv(-maxPending, loops)));
+                : new LoopPools(pools, each -> pool(each, share(maxConnections, loops), share(maxPending, loops)));
         return HttpClient.create(pool)
                 .baseUrl(baseUrl)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
@@ -132,6 +132,11 @@ public final class HttpSettings {
                     });
                     return Mono.just(h);
                 }));
+    }
+
+    /** One loop's share of {@code limit}, rounded up. */
+    private static int share(int limit, int loops) {
+        return (limit + loops - 1) / loops;
     }
 
     private ConnectionProvider pool(String name, int connections, int pending) {
